@@ -1,0 +1,52 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Services } from '../server/services.js';
+import { ProviderKind } from '../modules/models/models.types.js';
+
+export const DEMO_PROJECT = 'Demo';
+
+export interface DemoSeed {
+  projectId: string;
+  /** The admin key to print, or null when it was printed on an earlier start (it is in keyFile). */
+  newKey: string | null;
+  keyFile: string | null;
+}
+
+/**
+ * The demo project with an admin key, an ECHO model, a prompt and an experiment.
+ * LAB_ADMIN_API_KEY, when set, is the admin key; otherwise one is generated once and kept in the data folder.
+ */
+export async function seedDemo(services: Services, dataDir: string, fixedKey: string | undefined): Promise<DemoSeed> {
+  const project = await services.projects.findOrCreate(DEMO_PROJECT);
+  if (fixedKey) {
+    await services.auth.ensureKey(project.id, 'demo admin', 'ADMIN', fixedKey);
+    return { projectId: project.id, newKey: fixedKey, keyFile: null };
+  }
+  const keyFile = join(dataDir, 'admin-api-key');
+  const saved = existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : '';
+  if (saved && (await services.auth.ensureKey(project.id, 'demo admin', 'ADMIN', saved))) {
+    return { projectId: project.id, newKey: null, keyFile };
+  }
+  const { secret } = await services.auth.createKey(project.id, 'demo admin', 'ADMIN');
+  writeFileSync(keyFile, `${secret}\n`, { mode: 0o600 });
+  await seedDemoContent(services, project.id);
+  return { projectId: project.id, newKey: secret, keyFile };
+}
+
+async function seedDemoContent(services: Services, projectId: string): Promise<void> {
+  const existing = await services.models.list(projectId, 1, null);
+  if (existing.nodes.length > 0) return;
+  await services.models.create(projectId, { name: 'echo', provider: ProviderKind.ECHO, modelName: 'echo-1' });
+  await services.prompts.create(projectId, {
+    name: 'capital-cities',
+    description: 'Asks for the capital of a country.',
+    system: 'Answer with the city name only.',
+    template: 'What is the capital of {{country}}?',
+  });
+  await services.experiments.create(projectId, {
+    name: 'Demo: capital cities',
+    description: 'A first experiment to try the lab with the offline ECHO model.',
+    hypothesis: 'A one-line system prompt is enough for exact answers.',
+    tags: ['demo'],
+  });
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+
+// Empty strings count as unset, so `FOO=` in a .env file falls back to the default.
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const url = (example: string, protocols: string[]) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), { message: `must be a URL such as ${example}` })
+      .optional(),
+  );
+const int = (fallback: number, min: number, max: number) =>
+  z.preprocess(
+    (v) => (v === '' || v === undefined ? fallback : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v),
+    z
+      .number({ invalid_type_error: 'must be a whole number' })
+      .int({ message: 'must be a whole number' })
+      .min(min, { message: `must be at least ${min}` })
+      .max(max, { message: `must be at most ${max}` }),
+  );
+const HTTP = ['http:', 'https:'];
+
+export const configSchema = z.object({
+  server: z.object({
+    PORT: int(4000, 0, 65535),
+    HOST: optionalString.transform((v) => v ?? '0.0.0.0'),
+    /** The address clients use to reach this server; signed local blob URLs point at it. */
+    PUBLIC_URL: url('http://localhost:4000', HTTP),
+    NODE_ENV: z
+      .preprocess((v) => (v === '' ? undefined : v), z.enum(['development', 'production', 'test']).optional())
+      .transform((v) => v ?? 'development'),
+    LOG_LEVEL: z
+      .preprocess(
+        (v) => (v === '' ? undefined : v),
+        z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+      )
+      .transform((v) => v ?? 'info'),
+  }),
+  lab: z.object({
+    /** Embedded PostgreSQL data, local blobs, the generated admin key and secret key. */
+    LAB_DATA_DIR: optionalString.transform((v) => v ?? './.lab'),
+    /** When set, `dev` makes the demo project's admin key exactly this value. */
+    LAB_ADMIN_API_KEY: optionalString.pipe(
+      z
+        .string()
+        .min(24, { message: 'must be at least 24 characters, so it cannot be guessed' })
+        .optional(),
+    ),
+    /** 32 bytes, hex or base64: encrypts model API keys at rest. `dev` generates one in LAB_DATA_DIR when unset. */
+    LAB_SECRET_KEY: optionalString.pipe(
+      z
+        .string()
+        .refine((v) => decodeSecretKey(v) !== null, {
+          message: 'must be 32 bytes written as 64 hex characters or 44 base64 characters',
+        })
+        .optional(),
+    ),
+  }),
+  postgres: z.object({
+    /** Unset in `dev`: an embedded PostgreSQL runs in LAB_DATA_DIR. */
+    DATABASE_URL: url('postgres://user:password@host:5432/db', ['postgres:', 'postgresql:']),
+    DATABASE_POOL_SIZE: int(10, 1, 200),
+  }),
+  redis: z.object({
+    /** Unset: pub/sub and rate limits stay in this process (one process only). */
+    REDIS_URL: url('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
+  }),
+  clickhouse: z.object({
+    /** Unset: metric points are stored in PostgreSQL. */
+    CLICKHOUSE_URL: url('http://127.0.0.1:8123', HTTP),
+    CLICKHOUSE_DATABASE: optionalString.transform((v) => v ?? 'llm_lab'),
+  }),
+  s3: z.object({
+    /** Unset (with S3_BUCKET): blobs live in LAB_DATA_DIR/blobs, served by this server. */
+    S3_ENDPOINT: url('http://127.0.0.1:9000', HTTP),
+    S3_BUCKET: optionalString,
+    S3_REGION: optionalString.transform((v) => v ?? 'us-east-1'),
+    S3_ACCESS_KEY_ID: optionalString,
+    S3_SECRET_ACCESS_KEY: optionalString,
+    S3_FORCE_PATH_STYLE: z
+      .preprocess((v) => (v === '' || v === undefined ? 'true' : v), z.enum(['true', 'false']))
+      .transform((v) => v === 'true'),
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment into grouped, typed config; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const groups = Object.fromEntries(
+    Object.entries(configSchema.shape).map(([group, schema]) => [
+      group,
+      Object.fromEntries(Object.keys(schema.shape).map((name) => [name, env[name]])),
+    ]),
+  );
+  const parsed = configSchema.safeParse(groups);
+  if (parsed.success) {
+    const s3 = parsed.data.s3;
+    if (s3.S3_ENDPOINT && !s3.S3_BUCKET) {
+      throw new ConfigError(['S3_BUCKET: must be set when S3_ENDPOINT is set']);
+    }
+    return parsed.data;
+  }
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const variable = issue.path[issue.path.length - 1];
+      return `${String(variable)}: ${issue.message} (got ${JSON.stringify(readPath(groups, issue.path))})`;
+    }),
+  );
+}
+
+function readPath(value: unknown, path: (string | number)[]): unknown {
+  return path.reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), value);
+}
+
+/** 32 raw bytes from 64 hex or 44 base64 characters; null when it is neither. */
+export function decodeSecretKey(text: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  const b64 = Buffer.from(text, 'base64');
+  return b64.length === 32 && /^[A-Za-z0-9+/]{43}=$/.test(text) ? b64 : null;
+}

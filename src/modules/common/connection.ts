@@ -1,0 +1,117 @@
+import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import { badInput } from '../../common/errors.js';
+import { PageInfo } from './node.types.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** One page of a connection, as services return it; totalCount is counted only when asked for. */
+export interface Page<T> {
+  edges: { node: T; cursor: string }[];
+  nodes: T[];
+  pageInfo: PageInfo;
+  count: () => Promise<number>;
+}
+
+/** Validated `first`/`after` arguments; `after` is decoded into the sort-key values of the last item seen. */
+export interface PageArgs {
+  first: number;
+  after: unknown[] | null;
+}
+
+export function parsePageArgs(first: number | null | undefined, after: string | null | undefined): PageArgs {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
+    throw badInput(
+      `first: must be between 1 and ${MAX_PAGE_SIZE} (got ${first}); fetch further pages with after: pageInfo.endCursor.`,
+      'first',
+    );
+  }
+  return { first: size, after: after == null ? null : decodeCursor(after) };
+}
+
+export function encodeCursor(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): unknown[] {
+  try {
+    const values: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(values) && values.length > 0) return values;
+  } catch {
+    // Not JSON: reported below like any other foreign cursor.
+  }
+  throw badInput(`after: "${cursor}" is not a cursor of this list; pass pageInfo.endCursor from the previous page.`, 'after');
+}
+
+/**
+ * Builds a page from rows fetched with LIMIT first + 1 (the extra row only tells that more follow).
+ * `sortKey` gives the values the list is ordered by, which the next page's keyset condition compares.
+ */
+export function toPage<Row, T>(
+  rows: Row[],
+  args: PageArgs,
+  sortKey: (row: Row) => unknown[],
+  toNode: (row: Row) => T,
+  count: () => Promise<number>,
+): Page<T> {
+  const pageRows = rows.slice(0, args.first);
+  const edges = pageRows.map((row) => ({ node: toNode(row), cursor: encodeCursor(sortKey(row)) }));
+  return {
+    edges,
+    nodes: edges.map((e) => e.node),
+    pageInfo: {
+      hasNextPage: rows.length > args.first,
+      hasPreviousPage: args.after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    count,
+  };
+}
+
+/** Cursor values of a (created_at, id) keyset, checked so a forged cursor is BAD_USER_INPUT, not a SQL error. */
+export function createdAtKeyset(after: unknown[] | null): { createdAt: Date; id: string } | null {
+  if (after === null) return null;
+  const [createdAt, id] = after;
+  const date = typeof createdAt === 'string' ? new Date(createdAt) : null;
+  if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) {
+    throw badInput('after: the cursor does not belong to this list; pass pageInfo.endCursor from the previous page.', 'after');
+  }
+  return { createdAt: date, id };
+}
+
+export const createdAtSortKey = (row: { createdAt: Date; id: string }): unknown[] => [row.createdAt.toISOString(), row.id];
+
+/** The Relay connection and edge types for one node type: `${name}Connection` and `${name}Edge`. */
+export function connectionType<T extends object>(nodeType: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`, { description: `One ${name} in a page, with its cursor.` })
+  class Edge {
+    @Field(() => nodeType, { description: `The ${name}.` })
+    node!: T;
+
+    @Field(() => String, { description: 'Opaque cursor; pass it as after to continue after this item.' })
+    cursor!: string;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (first at most ${MAX_PAGE_SIZE}).` })
+  class Connection {
+    @Field(() => [Edge], { description: 'The items of the page with their cursors.' })
+    edges!: Edge[];
+
+    @Field(() => [nodeType], { description: 'The items of the page.' })
+    nodes!: T[];
+
+    @Field(() => PageInfo, { description: 'Where the page sits in the whole list.' })
+    pageInfo!: PageInfo;
+
+    count!: () => Promise<number>;
+
+    @Field(() => Int, { description: 'How many items the whole list holds, over all pages.' })
+    totalCount(): Promise<number> {
+      return this.count();
+    }
+  }
+
+  return Connection;
+}

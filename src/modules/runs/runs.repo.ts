@@ -1,0 +1,62 @@
+import { and, count, desc, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { runs, type RunRow } from '../../db/schema.js';
+import type { Db } from '../../storage/postgres.js';
+import { afterCreatedAt, newestFirst } from '../common/keyset.js';
+import type { RunStatus } from './runs.types.js';
+
+export interface RunsPageArgs {
+  first: number;
+  after: { createdAt: Date; id: string } | null;
+  status: RunStatus[] | null;
+}
+
+export class RunsRepo {
+  constructor(private readonly db: Db) {}
+
+  byIds(projectId: string, ids: readonly string[]): Promise<RunRow[]> {
+    return this.db.select().from(runs).where(and(eq(runs.projectId, projectId), inArray(runs.id, [...ids])));
+  }
+
+  private ofExperiments(projectId: string, experimentIds: readonly string[], status: RunStatus[] | null): SQL | undefined {
+    return and(
+      eq(runs.projectId, projectId),
+      inArray(runs.experimentId, [...experimentIds]),
+      status?.length ? inArray(runs.status, status) : undefined,
+    );
+  }
+
+  /** Up to first + 1 runs of each experiment, newest first, in one statement. */
+  pagesByExperiment(projectId: string, experimentIds: readonly string[], args: RunsPageArgs): Promise<RunRow[]> {
+    const ranked = this.db
+      .select({
+        id: runs.id,
+        rank: sql<number>`row_number() over (partition by ${runs.experimentId} order by ${runs.createdAt} desc, ${runs.id} desc)`.as('rank'),
+      })
+      .from(runs)
+      .where(
+        and(
+          this.ofExperiments(projectId, experimentIds, args.status),
+          afterCreatedAt(runs, args.after),
+        ),
+      )
+      .as('ranked');
+    const pageIds = this.db.select({ id: ranked.id }).from(ranked).where(lte(ranked.rank, args.first + 1));
+    return this.db.select().from(runs).where(inArray(runs.id, pageIds)).orderBy(...newestFirst(runs));
+  }
+
+  countsByExperiment(projectId: string, experimentIds: readonly string[], status: RunStatus[] | null): Promise<{ experimentId: string; count: number }[]> {
+    return this.db
+      .select({ experimentId: runs.experimentId, count: count() })
+      .from(runs)
+      .where(this.ofExperiments(projectId, experimentIds, status))
+      .groupBy(runs.experimentId);
+  }
+
+  latestByExperiment(projectId: string, experimentIds: readonly string[]): Promise<RunRow[]> {
+    return this.db
+      .selectDistinctOn([runs.experimentId])
+      .from(runs)
+      .where(this.ofExperiments(projectId, experimentIds, null))
+      .orderBy(runs.experimentId, desc(runs.createdAt), desc(runs.id));
+  }
+}

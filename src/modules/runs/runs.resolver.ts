@@ -1,0 +1,72 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { fromGlobalId, NodeType } from '../../common/global-id.js';
+import type { Context } from '../../server/context.js';
+import { createdAtKeyset, createdAtSortKey, parsePageArgs, toPage, type Page } from '../common/connection.js';
+import { Experiment } from '../experiments/experiments.types.js';
+import { Model } from '../models/models.types.js';
+import { PromptVersion } from '../prompts/prompts.types.js';
+import { Run, RunConnection, RunStatus } from './runs.types.js';
+
+@Resolver(() => Run)
+export class RunResolver {
+  @Query(() => Run, { nullable: true, description: "One run; NOT_FOUND when it is not in the caller's project." })
+  async run(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Run> {
+    return Run.fromRow(await ctx.loaders.runById.load(fromGlobalId(NodeType.Run, id)));
+  }
+
+  @FieldResolver(() => Experiment, { description: 'The experiment the run belongs to.' })
+  async experiment(@Root() run: Run, @Ctx() ctx: Context): Promise<Experiment> {
+    return Experiment.fromRow(await ctx.loaders.experimentById.load(run.row.experimentId));
+  }
+
+  @FieldResolver(() => [PromptVersion], { description: 'The prompt versions the run crosses with the dataset rows.' })
+  async promptVersions(@Root() run: Run, @Ctx() ctx: Context): Promise<PromptVersion[]> {
+    return (await ctx.loaders.promptVersionById.loadMany(run.row.promptVersionIds)).map((row) => {
+      if (row instanceof Error) throw row;
+      return PromptVersion.fromRow(row);
+    });
+  }
+
+  @FieldResolver(() => [Model], { description: 'The models the run calls.' })
+  async models(@Root() run: Run, @Ctx() ctx: Context): Promise<Model[]> {
+    return (await ctx.loaders.modelById.loadMany(run.row.modelIds)).map((row) => {
+      if (row instanceof Error) throw row;
+      return Model.fromRow(row);
+    });
+  }
+}
+
+@Resolver(() => Experiment)
+export class ExperimentRunsResolver {
+  @FieldResolver(() => RunConnection, { description: 'Its runs, newest first.' })
+  async runs(
+    @Root() experiment: Experiment,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
+    @Arg('status', () => [RunStatus], { nullable: true, description: 'Only runs in one of these states.' }) status?: RunStatus[],
+  ): Promise<Page<Run>> {
+    const page = parsePageArgs(first, after);
+    const statusFilter = status?.length ? [...status].sort() : null;
+    const rows = await ctx.loaders.runsByExperiment.load({
+      parentId: experiment.row.id,
+      args: { first: page.first, after: createdAtKeyset(page.after), status: statusFilter },
+    });
+    return toPage(rows, page, createdAtSortKey, Run.fromRow, async () => {
+      const [counted] = await ctx.loaders.runCountByExperiment.load({ parentId: experiment.row.id, args: statusFilter });
+      return counted?.count ?? 0;
+    });
+  }
+
+  @FieldResolver(() => Int, { description: 'How many runs it has.' })
+  async runCount(@Root() experiment: Experiment, @Ctx() ctx: Context): Promise<number> {
+    const [counted] = await ctx.loaders.runCountByExperiment.load({ parentId: experiment.row.id, args: null });
+    return counted?.count ?? 0;
+  }
+
+  @FieldResolver(() => Run, { nullable: true, description: 'Its newest run.' })
+  async latestRun(@Root() experiment: Experiment, @Ctx() ctx: Context): Promise<Run | null> {
+    const row = await ctx.loaders.latestRunByExperiment.load(experiment.row.id);
+    return row ? Run.fromRow(row) : null;
+  }
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Request } from 'express';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { AppError } from '../common/errors.js';
+import type { SecretBox } from '../common/secret-box.js';
+import type { Viewer } from '../modules/auth/viewer.js';
+import { withRequestScope } from '../observability/logger.js';
+import { isDatabaseReachable, type Database } from '../storage/postgres.js';
+import type { LabPubSub } from '../storage/pubsub.js';
+import { createLoaders, type Context } from './context.js';
+import { createErrorFormatter } from './errors.js';
+import { buildLabSchema } from './schema.js';
+import { createRepos, createServices, type Services } from './services.js';
+
+export interface ServerDeps {
+  database: Database;
+  pubsub: LabPubSub;
+  secrets: SecretBox;
+  logger: Logger;
+  production: boolean;
+}
+
+export interface LabServer {
+  url: string;
+  httpServer: Server;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+const GRAPHQL_PATH = '/graphql';
+
+/** A request id from the caller's X-Request-Id when it looks like one, else a new one. */
+function requestIdOf(req: Request): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+/** GraphQL over HTTP and graphql-ws on one port and path, plus /healthz and /readyz. */
+export async function startServer(deps: ServerDeps, listen: { port: number; host: string }): Promise<LabServer> {
+  const { database, pubsub, logger } = deps;
+  const repos = createRepos(database.db);
+  const services = createServices(repos, { pubsub, secrets: deps.secrets });
+  const schema = await buildLabSchema(pubsub);
+  const formatError = createErrorFormatter(logger);
+
+  const contextFor = (viewer: Viewer, requestId: string): Context => ({
+    requestId,
+    viewer,
+    logger: logger.child({ requestId, subject: viewer.subject }),
+    loaders: createLoaders(repos, viewer.projectId),
+    services,
+    pubsub,
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  const formatResult = (result: ExecutionResult): ExecutionResult =>
+    result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e) as GraphQLError) } : result;
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
+    {
+      schema,
+      // Authenticates once per connection; a bad key closes the socket with 4401 and the reason.
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.viewer = await services.auth.authenticate(ctx.connectionParams?.authorization);
+          return true;
+        } catch (err) {
+          if (!(err instanceof AppError)) logger.error({ err }, 'graphql-ws authentication failed');
+          ctx.extra.socket.close(CloseCode.Unauthorized, err instanceof AppError ? err.message.slice(0, 120) : 'Unauthorized');
+          return false;
+        }
+      },
+      context: (ctx) => contextFor(ctx.extra.viewer!, randomUUID()),
+      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e) as GraphQLError),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError,
+    introspection: !deps.production,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    logger,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      { serverWillStart: async () => ({ drainServer: async () => wsCleanup.dispose() }) },
+    ],
+  });
+  await apollo.start();
+
+  app.use((req, res, next) => {
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    res.locals.requestId = requestId;
+    withRequestScope(requestId, next);
+  });
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const postgres = await isDatabaseReachable(database.sql);
+    res.status(postgres ? 200 : 503).json({ status: postgres ? 'ready' : 'not ready', postgres });
+  });
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const viewer = await services.auth.authenticate(req.headers.authorization);
+        return contextFor(viewer, res.locals.requestId as string);
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${listen.host === '0.0.0.0' ? 'localhost' : listen.host}:${port}`;
+  logger.info({ url: `${url}${GRAPHQL_PATH}` }, 'GraphQL server listening');
+
+  return {
+    url,
+    httpServer,
+    services,
+    stop: () => apollo.stop(),
+  };
+}

@@ -1,0 +1,62 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { ArgumentValidationError } from 'type-graphql';
+import type { ValidationError } from 'class-validator';
+import { AppError, ErrorCode } from '../common/errors.js';
+import { currentRequestId } from '../observability/logger.js';
+
+/** Errors that Apollo or graphql-js raise about the request itself: the client must fix the request. */
+const REQUEST_ERROR_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+function flatten(errors: ValidationError[], parent = ''): { field: string; messages: string[] }[] {
+  return errors.flatMap((e) => {
+    const field = parent ? `${parent}.${e.property}` : e.property;
+    const own = e.constraints ? [{ field, messages: Object.values(e.constraints) }] : [];
+    return [...own, ...flatten(e.children ?? [], field)];
+  });
+}
+
+/**
+ * Keeps client errors (AppError, input validation, malformed requests) with a code from the
+ * closed set, and masks everything else: logged with the request id, shown as INTERNAL_SERVER_ERROR.
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
+    if (original instanceof AppError) {
+      const { http: _http, stacktrace: _stack, ...extensions } = original.extensions;
+      return { ...base, extensions };
+    }
+    if (original instanceof ArgumentValidationError) {
+      const problems = flatten(original.extensions.validationErrors as ValidationError[]);
+      return {
+        ...base,
+        message: `Invalid input: ${problems.flatMap((p) => p.messages).join('; ')}.`,
+        extensions: { code: ErrorCode.BAD_USER_INPUT, fields: problems.map((p) => p.field), field: problems[0]?.field },
+      };
+    }
+    const code = formatted.extensions?.code;
+    const isRequestError =
+      (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) ||
+      (original instanceof GraphQLError && !original.originalError && original.path === undefined);
+    if (isRequestError) return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+    const requestId = currentRequestId();
+    logger.error({ err: original, path: formatted.path }, 'unexpected error in request');
+    return {
+      message: `Internal server error. It was logged; quote request id ${requestId ?? 'unknown'} when you report it.`,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId },
+    };
+  };
+}

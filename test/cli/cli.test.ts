@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { httpClient, startTestLab } from '../helpers/lab.js';
+import { CreateExperiment, ListExperiments, ViewerQuery } from '../helpers/operations.js';
+
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
+
+/** Runs `llm-lab ARGS` from the sources, as `npm start` runs the built CLI. */
+function llmLab(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function output(child: ChildProcess): { text: () => string } {
+  let text = '';
+  child.stdout!.on('data', (chunk) => (text += chunk));
+  child.stderr!.on('data', (chunk) => (text += chunk));
+  return { text: () => text };
+}
+
+async function waitFor<T>(what: string, child: ChildProcess, probe: () => T | undefined, log: () => string, ms = 45_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (child.exitCode !== null) throw new Error(`llm-lab exited (${child.exitCode}) before ${what}; output:\n${log()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${log()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+const dataDirs: string[] = [];
+afterAll(() => dataDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+describe('llm-lab dev', () => {
+  it('starts on embedded PostgreSQL with a demo project and printed admin key, and keeps data across a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lab-dev-'));
+    dataDirs.push(dataDir);
+    const start = async () => {
+      const child = llmLab(['dev'], { LAB_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' });
+      const out = output(child);
+      const url = await waitFor('the GraphQL URL', child, () => /GraphQL \(HTTP and WebSocket\): (\S+)/.exec(out.text())?.[1], out.text);
+      return { child, out, url };
+    };
+
+    const first = await start();
+    const printedKey = /Admin API key \(shown once[^)]*\): (\S+)/.exec(first.out.text())?.[1];
+    expect(printedKey).toMatch(/^lab_/);
+    expect(readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim()).toBe(printedKey);
+    const client = httpClient(first.url, printedKey);
+    expect((await client.request(ViewerQuery)).viewer.project.name).toBe('Demo');
+    const demo = (await client.request(ListExperiments, {})).experiments;
+    expect(demo.nodes.map((n) => n.name)).toEqual(['Demo: capital cities']);
+    await client.request(CreateExperiment, { input: { name: 'survives restarts' } });
+    first.child.kill('SIGINT');
+    expect(await exited(first.child)).toBe(0);
+
+    const second = await start();
+    try {
+      expect(second.out.text()).not.toContain(printedKey);
+      expect(second.out.text()).toContain(`Admin API key: in ${join(dataDir, 'admin-api-key')}`);
+      const again = (await httpClient(second.url, printedKey).request(ListExperiments, {})).experiments;
+      expect(again.nodes.map((n) => n.name)).toEqual(['survives restarts', 'Demo: capital cities']);
+    } finally {
+      second.child.kill('SIGINT');
+      expect(await exited(second.child)).toBe(0);
+    }
+  }, 120_000);
+
+  it('refuses to start with a bad variable, naming it', async () => {
+    const child = llmLab(['dev'], { PORT: 'eighty' });
+    const out = output(child);
+    expect(await exited(child)).toBe(2);
+    expect(out.text()).toContain('PORT: must be a whole number');
+  });
+});
+
+describe('llm-lab api-key create', () => {
+  it('prints a new key once on stdout that authenticates with its role', async () => {
+    const child = llmLab(['api-key', 'create', '--name', 'ops', '--role', 'RESEARCHER', '--project', 'cli-test'], {
+      DATABASE_URL: inject('databaseUrl'),
+    });
+    let stdout = '';
+    child.stdout!.on('data', (chunk) => (stdout += chunk));
+    expect(await exited(child)).toBe(0);
+    const key = stdout.trim();
+    expect(key).toMatch(/^lab_[\w-]{43}$/);
+    const lab = await startTestLab();
+    try {
+      const { viewer } = await httpClient(lab.graphqlUrl, key).request(ViewerQuery);
+      expect(viewer).toMatchObject({ role: 'RESEARCHER', subject: 'api-key:ops', project: { name: 'cli-test' } });
+    } finally {
+      await lab.close();
+    }
+  });
+
+  it('refuses an unknown role', async () => {
+    const child = llmLab(['api-key', 'create', '--name', 'x', '--role', 'ROOT'], { DATABASE_URL: inject('databaseUrl') });
+    const out = output(child);
+    expect(await exited(child)).not.toBe(0);
+    expect(out.text()).toContain('VIEWER, RESEARCHER, ADMIN');
+  });
+});
