@@ -57,6 +57,16 @@ export const configSchema = z.object({
         .optional(),
     ),
   }),
+  datasets: z.object({
+    /** Largest dataset or artifact upload accepted. */
+    LAB_MAX_UPLOAD_BYTES: int(5 * 1024 ** 3, 1, 5 * 1024 ** 4),
+    /** Longest dataset row (a JSONL line or a CSV record) accepted. */
+    LAB_MAX_ROW_BYTES: int(1024 ** 2, 1024, 256 * 1024 ** 2),
+    /** Uploads larger than this use presigned multipart parts instead of one PUT. */
+    LAB_MULTIPART_THRESHOLD_BYTES: int(16 * 1024 ** 2, 5 * 1024 ** 2, 5 * 1024 ** 3),
+    /** Size of each multipart part (S3 requires at least 5 MiB but for the last). */
+    LAB_MULTIPART_PART_BYTES: int(8 * 1024 ** 2, 5 * 1024 ** 2, 5 * 1024 ** 3),
+  }),
   postgres: z.object({
     /** Unset in `dev`: an embedded PostgreSQL runs in LAB_DATA_DIR. */
     DATABASE_URL: url('postgres://user:password@host:5432/db', ['postgres:', 'postgresql:']),

@@ -64,6 +64,7 @@ program
       'LLM Research Lab is running (dev mode).',
       `  GraphQL (HTTP and WebSocket): ${graphqlUrl}`,
       `  Database: ${runtime.embedded ? `embedded PostgreSQL in ${resolve(config.lab.LAB_DATA_DIR, 'postgres')} (${runtime.databaseUrl})` : 'DATABASE_URL'}`,
+      `  Files: ${runtime.blobs.kind === 's3' ? `S3 bucket ${config.s3.S3_BUCKET}` : `${resolve(config.lab.LAB_DATA_DIR, 'blobs')}, served by this server`}`,
       `  Project: ${DEMO_PROJECT}`,
       seed.newKey
         ? `  Admin API key (shown once${seed.keyFile ? `, also saved in ${seed.keyFile}` : ''}): ${seed.newKey}`
@@ -87,6 +88,16 @@ program
     const config = configOrExit();
     const logger = createLogger(config.server.LOG_LEVEL);
     const runtime = await startRuntime(config, logger, { mode: 'serve', migrate: options.migrate });
+    stopOnSignal(runtime, (m) => logger.info(m));
+  });
+
+program
+  .command('worker')
+  .description('Background jobs: validates uploaded dataset versions (claimed under a lease, so workers scale out)')
+  .action(async () => {
+    const config = configOrExit();
+    const logger = createLogger(config.server.LOG_LEVEL);
+    const runtime = await startRuntime(config, logger, { mode: 'worker', migrate: false });
     stopOnSignal(runtime, (m) => logger.info(m));
   });
 

@@ -156,8 +156,14 @@ export const datasetVersions = pgTable(
     errors: jsonb('errors').$type<{ line: number; message: string }[]>().notNull().default([]),
     createdAt: createdAt(),
     validatedAt: ts('validated_at'),
+    /** A worker validating this version holds it until then; an expired lease is taken over. */
+    leaseUntil: ts('lease_until'),
+    validationAttempts: integer('validation_attempts').notNull().default(0),
   },
-  (t) => [uniqueIndex('dataset_versions_dataset_version_idx').on(t.datasetId, t.version)],
+  (t) => [
+    uniqueIndex('dataset_versions_dataset_version_idx').on(t.datasetId, t.version),
+    index('dataset_versions_validating_idx').on(t.leaseUntil).where(sql`${t.status} = 'VALIDATING'`),
+  ],
 );
 
 export const runs = pgTable(
@@ -194,7 +200,7 @@ export const artifacts = pgTable(
     status: artifactStatusEnum('status').notNull().default('AWAITING_UPLOAD'),
     createdAt: createdAt(),
   },
-  (t) => [index('artifacts_run_idx').on(t.runId, t.createdAt)],
+  (t) => [index('artifacts_run_idx').on(t.runId, t.createdAt), uniqueIndex('artifacts_run_name_idx').on(t.runId, t.name)],
 );
 
 export type ProjectRow = typeof projects.$inferSelect;

@@ -21,6 +21,8 @@ import { createLoaders, type Context } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import { buildLabSchema } from './schema.js';
 import { createRepos, createServices, type Services } from './services.js';
+import type { UploadLimits } from '../modules/datasets/datasets.service.js';
+import { createLocalBlobRouter, LocalBlobStore, type BlobStore } from '../storage/blobs/index.js';
 
 export interface ServerDeps {
   database: Database;
@@ -28,12 +30,16 @@ export interface ServerDeps {
   secrets: SecretBox;
   logger: Logger;
   production: boolean;
+  /** Made once the server listens: a local store signs URLs that point back at this server. */
+  blobs: (serverUrl: string) => BlobStore;
+  uploads: UploadLimits;
 }
 
 export interface LabServer {
   url: string;
   httpServer: Server;
   services: Services;
+  blobs: BlobStore;
   stop(): Promise<void>;
 }
 
@@ -48,8 +54,16 @@ function requestIdOf(req: Request): string {
 /** GraphQL over HTTP and graphql-ws on one port and path, plus /healthz and /readyz. */
 export async function startServer(deps: ServerDeps, listen: { port: number; host: string }): Promise<LabServer> {
   const { database, pubsub, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${listen.host === '0.0.0.0' ? 'localhost' : listen.host}:${port}`;
+
+  const blobs = deps.blobs(url);
   const repos = createRepos(database.db);
-  const services = createServices(repos, { pubsub, secrets: deps.secrets });
+  const services = createServices(repos, { pubsub, secrets: deps.secrets, blobs, uploads: deps.uploads });
   const schema = await buildLabSchema(pubsub);
   const formatError = createErrorFormatter(logger);
 
@@ -61,10 +75,6 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
     services,
     pubsub,
   });
-
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = createServer(app);
 
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const formatResult = (result: ExecutionResult): ExecutionResult =>
@@ -112,6 +122,7 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
     res.locals.requestId = requestId;
     withRequestScope(requestId, next);
   });
+  if (blobs instanceof LocalBlobStore) app.use(createLocalBlobRouter(blobs));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -130,15 +141,13 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
     }),
   );
 
-  await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));
-  const { port } = httpServer.address() as AddressInfo;
-  const url = `http://${listen.host === '0.0.0.0' ? 'localhost' : listen.host}:${port}`;
   logger.info({ url: `${url}${GRAPHQL_PATH}` }, 'GraphQL server listening');
 
   return {
     url,
     httpServer,
     services,
+    blobs,
     stop: () => apollo.stop(),
   };
 }

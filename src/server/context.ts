@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { Viewer } from '../modules/auth/viewer.js';
+import { createArtifactLoaders } from '../modules/artifacts/artifacts.loaders.js';
 import { createAuthLoaders } from '../modules/auth/auth.loaders.js';
+import { createDatasetLoaders } from '../modules/datasets/datasets.loaders.js';
 import { createExperimentLoaders } from '../modules/experiments/experiments.loaders.js';
 import { createModelLoaders } from '../modules/models/models.loaders.js';
 import { createProjectLoaders } from '../modules/projects/projects.loaders.js';
@@ -20,6 +22,8 @@ export function createLoaders(repos: Repos, projectId: string) {
     ...createModelLoaders(repos.models, projectId),
     ...createPromptLoaders(repos.prompts, projectId),
     ...createRunLoaders(repos.runs, projectId),
+    ...createDatasetLoaders(repos.datasets, projectId),
+    ...createArtifactLoaders(repos.artifacts, projectId),
   };
 }
 

@@ -4,7 +4,9 @@ import { applyMiddleware } from 'graphql-middleware';
 import { buildSchema } from 'type-graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import type { LabPubSub } from '../storage/pubsub.js';
+import { ArtifactResolver, RunArtifactsResolver } from '../modules/artifacts/artifacts.resolver.js';
 import { ApiKeyResolver, ViewerResolver } from '../modules/auth/auth.resolver.js';
+import { DatasetResolver, DatasetVersionResolver } from '../modules/datasets/datasets.resolver.js';
 import { permissions } from '../modules/auth/permissions.js';
 import { ExperimentResolver } from '../modules/experiments/experiments.resolver.js';
 import { ModelResolver } from '../modules/models/models.resolver.js';
@@ -22,6 +24,10 @@ const resolvers = [
   PromptResolver,
   PromptVersionResolver,
   RunResolver,
+  DatasetResolver,
+  DatasetVersionResolver,
+  ArtifactResolver,
+  RunArtifactsResolver,
 ] as const;
 
 /**

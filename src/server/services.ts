@@ -1,4 +1,8 @@
 import type { SecretBox } from '../common/secret-box.js';
+import { ArtifactsRepo } from '../modules/artifacts/artifacts.repo.js';
+import { ArtifactsService } from '../modules/artifacts/artifacts.service.js';
+import { DatasetsRepo } from '../modules/datasets/datasets.repo.js';
+import { DatasetsService, type UploadLimits } from '../modules/datasets/datasets.service.js';
 import { AuthRepo } from '../modules/auth/auth.repo.js';
 import { AuthService } from '../modules/auth/auth.service.js';
 import { ExperimentsRepo } from '../modules/experiments/experiments.repo.js';
@@ -10,6 +14,8 @@ import { ProjectsService } from '../modules/projects/projects.service.js';
 import { PromptsRepo } from '../modules/prompts/prompts.repo.js';
 import { PromptsService } from '../modules/prompts/prompts.service.js';
 import { RunsRepo } from '../modules/runs/runs.repo.js';
+import { RunsService } from '../modules/runs/runs.service.js';
+import type { BlobStore } from '../storage/blobs/index.js';
 import type { Db } from '../storage/postgres.js';
 import type { LabPubSub } from '../storage/pubsub.js';
 
@@ -24,15 +30,28 @@ export function createRepos(db: Db) {
     models: new ModelsRepo(db),
     prompts: new PromptsRepo(db),
     runs: new RunsRepo(db),
+    datasets: new DatasetsRepo(db),
+    artifacts: new ArtifactsRepo(db),
   };
 }
 
-export function createServices(repos: Repos, deps: { pubsub: LabPubSub; secrets: SecretBox }) {
+export interface ServiceDeps {
+  pubsub: LabPubSub;
+  secrets: SecretBox;
+  blobs: BlobStore;
+  uploads: UploadLimits;
+}
+
+export function createServices(repos: Repos, deps: ServiceDeps) {
+  const runs = new RunsService(repos.runs);
   return {
     projects: new ProjectsService(repos.projects),
     auth: new AuthService(repos.auth),
     experiments: new ExperimentsService(repos.experiments, deps.pubsub),
     models: new ModelsService(repos.models, deps.secrets),
     prompts: new PromptsService(repos.prompts),
+    runs,
+    datasets: new DatasetsService(repos.datasets, deps.blobs, deps.uploads, deps.pubsub),
+    artifacts: new ArtifactsService(repos.artifacts, runs, deps.blobs, deps.uploads.maxUploadBytes),
   };
 }

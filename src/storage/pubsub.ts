@@ -8,6 +8,8 @@ import { Redis } from 'ioredis';
  */
 export type Topics = {
   'experiment:updated': [experimentId: string, payload: { experimentId: string }];
+  /** Wakes idle workers: a dataset version is waiting to be validated. */
+  'jobs:dataset-validation': [payload: { datasetVersionId: string }];
 };
 
 export type LabPubSub = PubSub<Topics>;

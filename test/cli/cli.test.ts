@@ -3,8 +3,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { httpClient, startTestLab } from '../helpers/lab.js';
-import { CreateExperiment, ListExperiments, ViewerQuery } from '../helpers/operations.js';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { LocalBlobStore } from '../../src/storage/blobs/index.js';
+import { httpClient, ownDatabase, startTestLab } from '../helpers/lab.js';
+import { CompleteDatasetUpload, CreateDataset, CreateDatasetUpload, CreateExperiment, GetDatasetVersion, ListExperiments, ViewerQuery } from '../helpers/operations.js';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
@@ -59,6 +62,23 @@ describe('llm-lab dev', () => {
     const demo = (await client.request(ListExperiments, {})).experiments;
     expect(demo.nodes.map((n) => n.name)).toEqual(['Demo: capital cities']);
     await client.request(CreateExperiment, { input: { name: 'survives restarts' } });
+
+    // Files go to the data folder through URLs the dev server signs, and its in-process worker validates them.
+    const file = Buffer.from('{"input":{"country":"Peru"},"expected":"Lima"}\n');
+    const { createDataset } = await client.request(CreateDataset, { input: { name: 'capitals' } });
+    const { createDatasetUpload: grant } = await client.request(CreateDatasetUpload, {
+      input: { datasetId: createDataset.id, format: 'JSONL', sizeBytes: file.length },
+    });
+    expect(grant.url!.startsWith(first.url.replace('/graphql', '/blobs/'))).toBe(true);
+    expect((await fetch(grant.url!, { method: 'PUT', headers: grant.headers as Record<string, string>, body: file })).status).toBe(200);
+    await client.request(CompleteDatasetUpload, { datasetVersionId: grant.datasetVersion.id });
+    let status = '';
+    for (let i = 0; i < 100 && status !== 'READY'; i++) {
+      const { node } = await client.request(GetDatasetVersion, { id: grant.datasetVersion.id });
+      status = node && 'status' in node ? node.status : '';
+      if (status !== 'READY') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe('READY');
     first.child.kill('SIGINT');
     expect(await exited(first.child)).toBe(0);
 
@@ -68,6 +88,9 @@ describe('llm-lab dev', () => {
       expect(second.out.text()).toContain(`Admin API key: in ${join(dataDir, 'admin-api-key')}`);
       const again = (await httpClient(second.url, printedKey).request(ListExperiments, {})).experiments;
       expect(again.nodes.map((n) => n.name)).toEqual(['survives restarts', 'Demo: capital cities']);
+      const { node } = await httpClient(second.url, printedKey).request(GetDatasetVersion, { id: grant.datasetVersion.id });
+      const downloadUrl = node && 'downloadUrl' in node ? node.downloadUrl : null;
+      expect(Buffer.from(await (await fetch(downloadUrl!)).arrayBuffer()).equals(file)).toBe(true);
     } finally {
       second.child.kill('SIGINT');
       expect(await exited(second.child)).toBe(0);
@@ -106,5 +129,41 @@ describe('llm-lab api-key create', () => {
     const out = output(child);
     expect(await exited(child)).not.toBe(0);
     expect(out.text()).toContain('VIEWER, RESEARCHER, ADMIN');
+  });
+});
+
+describe('llm-lab worker', () => {
+  it('validates a waiting dataset version from the shared stores, and stops on SIGTERM', async () => {
+    const database = await ownDatabase();
+    const dataDir = mkdtempSync(join(tmpdir(), 'lab-worker-'));
+    dataDirs.push(dataDir);
+    const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      // What the API leaves behind after completeDatasetUpload: a VALIDATING version whose file is in the store.
+      const blobs = new LocalBlobStore({ root: join(dataDir, 'blobs'), publicBaseUrl: 'http://localhost:4000', signingSecret: randomBytes(32) });
+      const file = Buffer.from('{"input":{"q":"a"}}\n{"input":{"q":"b"}}\n');
+      await blobs.put('w/data.jsonl', file, 'application/x-ndjson');
+      const [project] = await sql<{ id: string }[]>`insert into projects (name) values ('worker test') returning id`;
+      const [dataset] = await sql<{ id: string }[]>`insert into datasets (project_id, name) values (${project!.id}, 'd') returning id`;
+      const [version] = await sql<{ id: string }[]>`
+        insert into dataset_versions (project_id, dataset_id, version, status, format, blob_key, size_bytes)
+        values (${project!.id}, ${dataset!.id}, 1, 'VALIDATING', 'JSONL', 'w/data.jsonl', ${file.length}) returning id`;
+
+      const child = llmLab(['worker'], { DATABASE_URL: database.url, LAB_DATA_DIR: dataDir, LAB_SECRET_KEY: randomBytes(32).toString('hex') });
+      const out = output(child);
+      let status = '';
+      for (let i = 0; i < 150 && status !== 'READY'; i++) {
+        [{ status } = { status: '' }] = await sql<{ status: string }[]>`select status from dataset_versions where id = ${version!.id}`;
+        if (status !== 'READY') await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status, out.text()).toBe('READY');
+      const [validated] = await sql<{ row_count: number }[]>`select row_count from dataset_versions where id = ${version!.id}`;
+      expect(validated!.row_count).toBe(2);
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+    } finally {
+      await sql.end();
+      await database.drop();
+    }
   });
 });

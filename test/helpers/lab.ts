@@ -6,6 +6,15 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, inject } from 'vitest';
 import WebSocket from 'ws';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { DatasetsRepo } from '../../src/modules/datasets/datasets.repo.js';
+import { DatasetValidationJob } from '../../src/modules/datasets/dataset-validation.job.js';
+import type { UploadLimits } from '../../src/modules/datasets/datasets.service.js';
+import { LocalBlobStore, S3BlobStore, type BlobStore } from '../../src/storage/blobs/index.js';
+import { startWorker } from '../../src/workflow/worker.js';
 import { SecretBox } from '../../src/common/secret-box.js';
 import type { RoleName } from '../../src/modules/auth/viewer.js';
 import { startServer, type LabServer } from '../../src/server/app.js';
@@ -32,16 +41,77 @@ export interface TestProject {
   keyWithRole(role: RoleName): Promise<{ key: string; client: GraphQLClient }>;
 }
 
+export interface TestLabOptions {
+  /** Where files go: a temporary folder served by the lab (default), or a bucket of its own on the test S3 server. */
+  blobs?: 'local' | 's3';
+  /** Runs the background jobs in process, on a database of the lab's own so no other lab's worker takes its jobs. */
+  worker?: boolean;
+  /** A database of the lab's own, cloned from the migrated template (implied by worker). */
+  isolated?: boolean;
+  uploads?: Partial<UploadLimits>;
+}
+
+const TEST_UPLOADS: UploadLimits = {
+  maxUploadBytes: 256 * 1024 ** 2,
+  maxRowBytes: 1024 ** 2,
+  multipartThresholdBytes: 16 * 1024 ** 2,
+  partSizeBytes: 8 * 1024 ** 2,
+};
+
+/** A database of its own, cloned from the run's migrated template; dropped by the returned function. */
+export async function ownDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `${inject('templateDatabase').replace(/_template$/, '')}_${randomBytes(4).toString('hex')}`;
+  const admin = postgres(inject('adminDatabaseUrl'), { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name} template ${inject('templateDatabase')}`);
+  const url = new URL(inject('adminDatabaseUrl'));
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+function testBlobStore(kind: 'local' | 's3'): { create: (serverUrl: string) => BlobStore; ready: (store: BlobStore) => Promise<void>; cleanup: () => Promise<void> } {
+  if (kind === 's3') {
+    const store = new S3BlobStore({
+      endpoint: inject('s3Endpoint'),
+      region: 'us-east-1',
+      bucket: `lab-${randomBytes(6).toString('hex')}`,
+      ...inject('s3Credentials'),
+      forcePathStyle: true,
+    });
+    return { create: () => store, ready: () => store.ensureBucket(), cleanup: async () => {} };
+  }
+  const root = mkdtempSync(join(tmpdir(), 'lab-blobs-'));
+  return {
+    create: (serverUrl) => new LocalBlobStore({ root, publicBaseUrl: serverUrl, signingSecret: randomBytes(32) }),
+    ready: async () => {},
+    cleanup: async () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
 /** The real server on a free port over the test database: real HTTP, real WebSocket. */
-export async function startTestLab(): Promise<TestLab> {
+export async function startTestLab(options: TestLabOptions = {}): Promise<TestLab> {
   let statements = 0;
-  const database = connectDatabase(inject('databaseUrl'), { poolSize: 5, onQuery: () => statements++ });
+  const own = options.worker || options.isolated ? await ownDatabase() : null;
+  // The driver's own catalog query on each new pool connection is not the application's round-trip.
+  const countStatement = (query: string) => void (query.includes('pg_catalog.pg_type') || statements++);
+  const database = connectDatabase(own?.url ?? inject('databaseUrl'), { poolSize: 5, onQuery: countStatement });
   const { pubsub, close: closePubSub } = createLabPubSub(process.env.TEST_REDIS_URL);
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const blobs = testBlobStore(options.blobs ?? 'local');
+  const uploads = { ...TEST_UPLOADS, ...options.uploads };
   const server = await startServer(
-    { database, pubsub, logger, secrets: new SecretBox(randomBytes(32)), production: false },
+    { database, pubsub, logger, secrets: new SecretBox(randomBytes(32)), production: false, blobs: blobs.create, uploads },
     { port: 0, host: '127.0.0.1' },
   );
+  await blobs.ready(server.blobs);
+  const worker = options.worker
+    ? startWorker([new DatasetValidationJob(new DatasetsRepo(database.db), server.blobs, uploads.maxRowBytes, logger)], pubsub, logger)
+    : null;
   const graphqlUrl = `${server.url}/graphql`;
   const lab: TestLab = {
     server,
@@ -59,9 +129,12 @@ export async function startTestLab(): Promise<TestLab> {
       return { projectId: project.id, key, client, keyWithRole };
     },
     async close() {
+      await worker?.stop();
       await server.stop();
       await closePubSub();
       await database.close();
+      await own?.drop();
+      await blobs.cleanup();
     },
   };
   return lab;
@@ -115,10 +188,10 @@ export function subscribe<TResult, TVariables extends Record<string, unknown>>(
  * A lab for the whole file and a project with a key of `role`, set up before its tests and
  * closed after them: `const t = useTestLab('RESEARCHER')`, then `t.lab` and `t.project` in tests.
  */
-export function useTestLab(role: RoleName = 'ADMIN'): { lab: TestLab; project: TestProject } {
+export function useTestLab(role: RoleName = 'ADMIN', options: TestLabOptions = {}): { lab: TestLab; project: TestProject } {
   const fixture = {} as { lab: TestLab; project: TestProject };
   beforeAll(async () => {
-    fixture.lab = await startTestLab();
+    fixture.lab = await startTestLab(options);
     fixture.project = await fixture.lab.newProject(role);
   });
   afterAll(() => fixture.lab?.close());

@@ -315,3 +315,173 @@ export const ExperimentUpdated = graphql(`
     }
   }
 `);
+
+export const CreateDataset = graphql(`
+  mutation CreateDataset($input: CreateDatasetInput!) {
+    createDataset(input: $input) {
+      id
+      name
+      description
+      latestVersion {
+        id
+      }
+    }
+  }
+`);
+
+export const CreateDatasetUpload = graphql(`
+  mutation CreateDatasetUpload($input: CreateDatasetUploadInput!) {
+    createDatasetUpload(input: $input) {
+      datasetVersion {
+        id
+        version
+        status
+        format
+        sizeBytes
+      }
+      url
+      headers
+      parts {
+        partNumber
+        url
+      }
+      partSizeBytes
+      expiresAt
+    }
+  }
+`);
+
+export const CompleteDatasetUpload = graphql(`
+  mutation CompleteDatasetUpload($datasetVersionId: ID!, $parts: [CompletedPartInput!]) {
+    completeDatasetUpload(datasetVersionId: $datasetVersionId, parts: $parts) {
+      id
+      status
+    }
+  }
+`);
+
+export const GetDatasetVersion = graphql(`
+  query GetDatasetVersion($id: ID!, $previewLimit: Int) {
+    node(id: $id) {
+      ... on DatasetVersion {
+        id
+        version
+        status
+        format
+        sizeBytes
+        sha256
+        rowCount
+        columns
+        errors {
+          line
+          message
+        }
+        preview(limit: $previewLimit) {
+          index
+          input
+          expected
+          metadata
+        }
+        downloadUrl
+        dataset {
+          id
+          name
+        }
+      }
+    }
+  }
+`);
+
+export const GetDataset = graphql(`
+  query GetDataset($id: ID!) {
+    dataset(id: $id) {
+      id
+      name
+      latestVersion {
+        id
+        version
+        rowCount
+      }
+      versions(first: 10) {
+        totalCount
+        nodes {
+          id
+          version
+          status
+        }
+      }
+    }
+  }
+`);
+
+export const ListDatasets = graphql(`
+  query ListDatasets($first: Int, $after: String) {
+    datasets(first: $first, after: $after) {
+      totalCount
+      nodes {
+        id
+        name
+        latestVersion {
+          version
+          rowCount
+        }
+        versions(first: 3) {
+          totalCount
+          nodes {
+            version
+            status
+          }
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);
+
+export const CreateArtifactUpload = graphql(`
+  mutation CreateArtifactUpload($input: CreateArtifactUploadInput!) {
+    createArtifactUpload(input: $input) {
+      artifact {
+        id
+        name
+        contentType
+        sizeBytes
+      }
+      url
+      headers
+      expiresAt
+    }
+  }
+`);
+
+export const CompleteArtifactUpload = graphql(`
+  mutation CompleteArtifactUpload($artifactId: ID!) {
+    completeArtifactUpload(artifactId: $artifactId) {
+      id
+      name
+      sizeBytes
+      downloadUrl(expiresInSeconds: 60)
+      run {
+        id
+      }
+    }
+  }
+`);
+
+export const RunArtifacts = graphql(`
+  query RunArtifacts($id: ID!) {
+    run(id: $id) {
+      id
+      artifacts {
+        id
+        name
+        contentType
+        sizeBytes
+        downloadUrl
+      }
+    }
+  }
+`);

@@ -81,6 +81,16 @@ export function createdAtKeyset(after: unknown[] | null): { createdAt: Date; id:
   return { createdAt: date, id };
 }
 
+/** The version number of a (version desc) keyset cursor. */
+export function versionKeyset(after: unknown[] | null): number | null {
+  if (after === null) return null;
+  const [version] = after;
+  if (typeof version !== 'number' || !Number.isInteger(version)) {
+    throw badInput('after: the cursor does not belong to this list; pass pageInfo.endCursor from the previous page.', 'after');
+  }
+  return version;
+}
+
 export const createdAtSortKey = (row: { createdAt: Date; id: string }): unknown[] => [row.createdAt.toISOString(), row.id];
 
 /** The Relay connection and edge types for one node type: `${name}Connection` and `${name}Edge`. */

@@ -1,8 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { badInput } from '../../common/errors.js';
 import { fromGlobalId, NodeType } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
-import { parsePageArgs, toPage, type Page } from '../common/connection.js';
+import { parsePageArgs, toPage, versionKeyset, type Page } from '../common/connection.js';
 import { CreatePromptInput, CreatePromptVersionInput } from './prompts.inputs.js';
 import { Prompt, PromptConnection, PromptVersion, PromptVersionConnection } from './prompts.types.js';
 
@@ -45,11 +44,7 @@ export class PromptResolver {
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
   ): Promise<Page<PromptVersion>> {
     const page = parsePageArgs(first, after);
-    const beforeVersion = page.after === null ? null : Number(page.after[0]);
-    if (beforeVersion !== null && !Number.isInteger(beforeVersion)) {
-      throw badInput('after: the cursor does not belong to this list; pass pageInfo.endCursor from the previous page.', 'after');
-    }
-    const rows = await ctx.loaders.versionsByPrompt.load({ parentId: prompt.row.id, args: { first: page.first, beforeVersion } });
+    const rows = await ctx.loaders.versionsByPrompt.load({ parentId: prompt.row.id, args: { first: page.first, beforeVersion: versionKeyset(page.after) } });
     return toPage(rows, page, (row) => [row.version], PromptVersion.fromRow, () => ctx.loaders.versionCountByPrompt.load(prompt.row.id));
   }
 }

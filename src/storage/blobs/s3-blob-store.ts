@@ -157,14 +157,20 @@ export class S3BlobStore implements BlobStore {
   async completeMultipart(key: string, uploadId: string, parts: CompletedPart[]): Promise<void> {
     assertValidBlobKey(key);
     if (parts.length === 0) throw new BlobInputError('List the uploaded parts to complete a multipart upload');
-    await this.client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: this.bucket,
-        Key: key,
-        UploadId: uploadId,
-        MultipartUpload: { Parts: parts.map(({ partNumber, etag }) => ({ PartNumber: partNumber, ETag: etag })) },
-      }),
-    );
+    try {
+      await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map(({ partNumber, etag }) => ({ PartNumber: partNumber, ETag: etag })) },
+        }),
+      );
+    } catch (error) {
+      const refusal = error instanceof Error ? MULTIPART_REFUSALS[error.name] : undefined;
+      if (refusal) throw new BlobInputError(`${refusal} (the store said: ${error instanceof Error ? error.message : ''})`);
+      throw error;
+    }
   }
 
   /** Idempotent: aborting an upload that no longer exists succeeds. */
@@ -247,6 +253,14 @@ function createClient(options: S3BlobStoreOptions, endpoint: string | undefined)
     requestChecksumCalculation: 'WHEN_REQUIRED',
   });
 }
+
+/** S3's refusals of a CompleteMultipartUpload that the client can fix, with what to do. */
+const MULTIPART_REFUSALS: Record<string, string> = {
+  InvalidPart: 'A part is missing or its ETag does not match what the store received; upload every part and pass the ETag each PUT answered',
+  InvalidPartOrder: 'List the parts in ascending partNumber order',
+  EntityTooSmall: 'Every part but the last must be at least 5 MiB; upload the parts with the given partSizeBytes',
+  NoSuchUpload: 'This multipart upload no longer exists (completed, aborted or expired); start a new upload',
+};
 
 /** X-Amz-Date has whole seconds, so the URL expires counting from the truncated signing time. */
 function signedExpiry(signingDate: Date, expiresInSeconds: number): Date {

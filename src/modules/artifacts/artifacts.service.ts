@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { badInput, conflict, notFound } from '../../common/errors.js';
+import { fromGlobalId, NodeType, toGlobalId } from '../../common/global-id.js';
+import type { ArtifactRow } from '../../db/schema.js';
+import { MAX_URL_EXPIRY_SECONDS, type BlobStore } from '../../storage/blobs/index.js';
+import { isUniqueViolation } from '../../storage/postgres.js';
+import type { RunsService } from '../runs/runs.service.js';
+import type { CreateArtifactUploadInput } from './artifacts.inputs.js';
+import type { ArtifactsRepo } from './artifacts.repo.js';
+import { Artifact, ArtifactUpload } from './artifacts.types.js';
+
+export class ArtifactsService {
+  constructor(
+    private readonly repo: ArtifactsRepo,
+    private readonly runs: RunsService,
+    private readonly blobs: BlobStore,
+    private readonly maxUploadBytes: number,
+  ) {}
+
+  /** An artifact AWAITING_UPLOAD on a run of the project, and the presigned PUT for its bytes. */
+  async createUpload(projectId: string, input: CreateArtifactUploadInput): Promise<ArtifactUpload> {
+    const run = await this.runs.get(projectId, fromGlobalId(NodeType.Run, input.runId, 'input.runId'));
+    if (input.sizeBytes > this.maxUploadBytes) {
+      throw badInput(`sizeBytes: ${input.sizeBytes} is more than the ${this.maxUploadBytes} bytes allowed (LAB_MAX_UPLOAD_BYTES).`, 'sizeBytes');
+    }
+    const id = randomUUID();
+    const blobKey = `projects/${projectId}/runs/${run.id}/artifacts/${id}`;
+    const put = await this.blobs.presignPut({ key: blobKey, sizeBytes: input.sizeBytes, contentType: input.contentType });
+    try {
+      const row = await this.repo.insert({ id, projectId, runId: run.id, name: input.name.trim(), contentType: input.contentType, sizeBytes: input.sizeBytes, blobKey });
+      return Object.assign(new ArtifactUpload(), { artifact: Artifact.fromRow(row), url: put.url, headers: put.headers, expiresAt: put.expiresAt });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict(`name: the run already has an artifact named "${input.name.trim()}"; choose another name.`);
+      throw err;
+    }
+  }
+
+  /** Checks the bytes arrived with the declared size, then lists the artifact on its run. */
+  async completeUpload(projectId: string, artifactId: string): Promise<Artifact> {
+    const [row] = await this.repo.byIds(projectId, [artifactId]);
+    if (!row) throw notFound('Artifact', toGlobalId(NodeType.Artifact, artifactId));
+    if (row.status === 'READY') return Artifact.fromRow(row);
+    const head = await this.blobs.head(row.blobKey);
+    if (!head) throw badInput('No file has been uploaded for this artifact yet: PUT it to the URL from createArtifactUpload, then call completeArtifactUpload again.');
+    if (head.sizeBytes !== row.sizeBytes) {
+      throw badInput(`The uploaded file has ${head.sizeBytes} bytes, but ${row.sizeBytes} were declared; upload the whole file again.`);
+    }
+    return Artifact.fromRow((await this.repo.markReady(projectId, row.id))!);
+  }
+
+  async downloadUrl(row: ArtifactRow, expiresInSeconds: number): Promise<string> {
+    if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_URL_EXPIRY_SECONDS) {
+      throw badInput(`expiresInSeconds: must be between 1 and ${MAX_URL_EXPIRY_SECONDS} (7 days); got ${expiresInSeconds}.`, 'expiresInSeconds');
+    }
+    if (row.status !== 'READY') throw conflict('The artifact has not been uploaded yet: PUT its bytes, then call completeArtifactUpload.');
+    return (await this.blobs.presignGet({ key: row.blobKey, expiresInSeconds, fileName: row.name })).url;
+  }
+}

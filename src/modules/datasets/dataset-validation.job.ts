@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import type { DatasetVersionRow } from '../../db/schema.js';
+import type { BlobStore } from '../../storage/blobs/index.js';
+import type { Job } from '../../workflow/worker.js';
+import { validateDataset } from './dataset-validation.js';
+import type { DatasetsRepo } from './datasets.repo.js';
+
+/** How long a claimed validation is held, and how often a running one renews the hold. */
+const LEASE_SECONDS = 120;
+const HEARTBEAT_MS = 30_000;
+/** Attempts that fail for reasons other than the file (store unreachable, worker killed) before FAILED. */
+export const MAX_VALIDATION_ATTEMPTS = 3;
+const RETRY_AFTER_SECONDS = 10;
+
+/**
+ * Validates uploaded dataset versions: claims one VALIDATING version under a lease (so a crashed
+ * worker's version is taken over when the lease runs out), streams its file through the
+ * validator, and records READY or FAILED with the errors by line.
+ */
+export class DatasetValidationJob implements Job {
+  readonly name = 'dataset-validation';
+  readonly wakeTopic = 'jobs:dataset-validation';
+
+  constructor(
+    private readonly repo: DatasetsRepo,
+    private readonly blobs: BlobStore,
+    private readonly maxRowBytes: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Validates one waiting version; false when none was waiting. */
+  async runOnce(): Promise<boolean> {
+    const row = await this.repo.claimValidation(LEASE_SECONDS);
+    if (!row) return false;
+    const log = this.logger.child({ datasetVersionId: row.id, attempt: row.validationAttempts });
+    const heartbeat = setInterval(() => {
+      this.repo.extendLease(row.id, LEASE_SECONDS).catch((err: unknown) => log.warn({ err }, 'could not extend the validation lease'));
+    }, HEARTBEAT_MS);
+    try {
+      const started = Date.now();
+      await this.repo.finishValidation(row.id, await this.validate(row));
+      log.info({ ms: Date.now() - started }, 'dataset version validated');
+    } catch (err) {
+      if (row.validationAttempts >= MAX_VALIDATION_ATTEMPTS) {
+        log.error({ err }, 'dataset validation failed for the last time');
+        await this.repo.finishValidation(row.id, {
+          status: 'FAILED',
+          sha256: null,
+          rowCount: null,
+          columns: [],
+          errors: [{ line: 0, message: `The file could not be read after ${row.validationAttempts} attempts (${(err as Error).message}); upload it again.` }],
+        });
+      } else {
+        log.warn({ err }, 'dataset validation failed; it will be tried again');
+        await this.repo.releaseLease(row.id, RETRY_AFTER_SECONDS);
+      }
+    } finally {
+      clearInterval(heartbeat);
+    }
+    return true;
+  }
+
+  private async validate(row: DatasetVersionRow) {
+    const result = await validateDataset(await this.blobs.read(row.blobKey), row.format, { maxRowBytes: this.maxRowBytes });
+    // Line 0 stands for the whole file.
+    const fileErrors = [];
+    if (result.sizeBytes !== row.sizeBytes) {
+      fileErrors.push({ line: 0, message: `The stored file has ${result.sizeBytes} bytes, but ${row.sizeBytes} were declared; upload it again.` });
+    }
+    if (row.declaredSha256 && result.sha256 !== row.declaredSha256) {
+      fileErrors.push({
+        line: 0,
+        message: `The file's SHA-256 is ${result.sha256}, but the upload declared ${row.declaredSha256}; the file changed on the way or the declared digest is wrong. Upload it again.`,
+      });
+    }
+    const errors = [...fileErrors, ...result.errors].slice(0, 100);
+    const valid = errors.length === 0 && result.errorCount === 0;
+    return {
+      status: valid ? ('READY' as const) : ('FAILED' as const),
+      sha256: result.sha256,
+      rowCount: result.rowCount,
+      columns: result.columns,
+      errors,
+    };
+  }
+}

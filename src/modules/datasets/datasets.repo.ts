@@ -1,0 +1,166 @@
+import { and, count, desc, eq, inArray, isNull, lt, lte, max, or, sql } from 'drizzle-orm';
+import { datasets, datasetVersions, type DatasetRow, type DatasetVersionRow } from '../../db/schema.js';
+import type { Db } from '../../storage/postgres.js';
+import { afterCreatedAt, newestFirst } from '../common/keyset.js';
+
+export interface VersionPageArgs {
+  first: number;
+  beforeVersion: number | null;
+}
+
+export type NewDatasetVersion = Pick<
+  typeof datasetVersions.$inferInsert,
+  'format' | 'blobKey' | 'uploadId' | 'partSizeBytes' | 'sizeBytes' | 'declaredSha256'
+>;
+
+export type ValidationOutcome = Pick<DatasetVersionRow, 'status' | 'sha256' | 'rowCount' | 'columns' | 'errors'>;
+
+export class DatasetsRepo {
+  constructor(private readonly db: Db) {}
+
+  byIds(projectId: string, ids: readonly string[]): Promise<DatasetRow[]> {
+    return this.db.select().from(datasets).where(and(eq(datasets.projectId, projectId), inArray(datasets.id, [...ids])));
+  }
+
+  page(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<DatasetRow[]> {
+    return this.db
+      .select()
+      .from(datasets)
+      .where(and(eq(datasets.projectId, projectId), afterCreatedAt(datasets, after)))
+      .orderBy(...newestFirst(datasets))
+      .limit(limit);
+  }
+
+  count(projectId: string): Promise<number> {
+    return this.db.$count(datasets, eq(datasets.projectId, projectId));
+  }
+
+  async insert(projectId: string, name: string, description: string | null): Promise<DatasetRow> {
+    const [row] = await this.db.insert(datasets).values({ projectId, name, description }).returning();
+    return row!;
+  }
+
+  versionsByIds(projectId: string, ids: readonly string[]): Promise<DatasetVersionRow[]> {
+    return this.db.select().from(datasetVersions).where(and(eq(datasetVersions.projectId, projectId), inArray(datasetVersions.id, [...ids])));
+  }
+
+  latestReadyVersions(projectId: string, datasetIds: readonly string[]): Promise<DatasetVersionRow[]> {
+    return this.db
+      .selectDistinctOn([datasetVersions.datasetId])
+      .from(datasetVersions)
+      .where(and(eq(datasetVersions.projectId, projectId), inArray(datasetVersions.datasetId, [...datasetIds]), eq(datasetVersions.status, 'READY')))
+      .orderBy(datasetVersions.datasetId, desc(datasetVersions.version));
+  }
+
+  /** Up to first + 1 versions of each dataset, newest first, in one statement. */
+  versionPages(projectId: string, datasetIds: readonly string[], args: VersionPageArgs): Promise<DatasetVersionRow[]> {
+    const ranked = this.db
+      .select({
+        id: datasetVersions.id,
+        rank: sql<number>`row_number() over (partition by ${datasetVersions.datasetId} order by ${datasetVersions.version} desc)`.as('rank'),
+      })
+      .from(datasetVersions)
+      .where(
+        and(
+          eq(datasetVersions.projectId, projectId),
+          inArray(datasetVersions.datasetId, [...datasetIds]),
+          args.beforeVersion === null ? undefined : lt(datasetVersions.version, args.beforeVersion),
+        ),
+      )
+      .as('ranked');
+    const pageIds = this.db.select({ id: ranked.id }).from(ranked).where(lte(ranked.rank, args.first + 1));
+    return this.db.select().from(datasetVersions).where(inArray(datasetVersions.id, pageIds)).orderBy(desc(datasetVersions.version));
+  }
+
+  versionCounts(projectId: string, datasetIds: readonly string[]): Promise<{ datasetId: string; count: number }[]> {
+    return this.db
+      .select({ datasetId: datasetVersions.datasetId, count: count() })
+      .from(datasetVersions)
+      .where(and(eq(datasetVersions.projectId, projectId), inArray(datasetVersions.datasetId, [...datasetIds])))
+      .groupBy(datasetVersions.datasetId);
+  }
+
+  /**
+   * The next version of a dataset, numbered under a lock on the dataset row. `prepare` runs inside
+   * the lock with the new number (to start a multipart upload); undefined when there is no such dataset.
+   */
+  appendVersion(
+    projectId: string,
+    datasetId: string,
+    prepare: (version: number) => Promise<NewDatasetVersion>,
+  ): Promise<DatasetVersionRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [dataset] = await tx
+        .select({ id: datasets.id })
+        .from(datasets)
+        .where(and(eq(datasets.projectId, projectId), eq(datasets.id, datasetId)))
+        .for('update');
+      if (!dataset) return undefined;
+      const [{ latest } = { latest: 0 }] = await tx
+        .select({ latest: max(datasetVersions.version) })
+        .from(datasetVersions)
+        .where(eq(datasetVersions.datasetId, datasetId));
+      const version = (latest ?? 0) + 1;
+      const values = await prepare(version);
+      const [row] = await tx
+        .insert(datasetVersions)
+        .values({ projectId, datasetId, version, status: 'AWAITING_UPLOAD', ...values })
+        .returning();
+      return row;
+    });
+  }
+
+  /** AWAITING_UPLOAD -> VALIDATING, once; the row as it is afterwards. */
+  async markUploaded(projectId: string, id: string): Promise<DatasetVersionRow | undefined> {
+    await this.db
+      .update(datasetVersions)
+      .set({ status: 'VALIDATING', uploadId: null })
+      .where(and(eq(datasetVersions.projectId, projectId), eq(datasetVersions.id, id), eq(datasetVersions.status, 'AWAITING_UPLOAD')));
+    const [row] = await this.versionsByIds(projectId, [id]);
+    return row;
+  }
+
+  /** Takes one VALIDATING version whose lease is free or expired, for `leaseSeconds`. */
+  async claimValidation(leaseSeconds: number): Promise<DatasetVersionRow | undefined> {
+    const free = this.db
+      .select({ id: datasetVersions.id })
+      .from(datasetVersions)
+      .where(
+        and(
+          eq(datasetVersions.status, 'VALIDATING'),
+          or(isNull(datasetVersions.leaseUntil), lt(datasetVersions.leaseUntil, sql`now()`)),
+        ),
+      )
+      .orderBy(datasetVersions.createdAt)
+      .limit(1)
+      .for('update', { skipLocked: true });
+    const [row] = await this.db
+      .update(datasetVersions)
+      .set({
+        leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})`,
+        validationAttempts: sql`${datasetVersions.validationAttempts} + 1`,
+      })
+      .where(inArray(datasetVersions.id, free))
+      .returning();
+    return row;
+  }
+
+  async extendLease(id: string, leaseSeconds: number): Promise<void> {
+    await this.db
+      .update(datasetVersions)
+      .set({ leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})` })
+      .where(and(eq(datasetVersions.id, id), eq(datasetVersions.status, 'VALIDATING')));
+  }
+
+  /** Lets another attempt take the version after `retryInSeconds`. */
+  async releaseLease(id: string, retryInSeconds: number): Promise<void> {
+    await this.extendLease(id, retryInSeconds);
+  }
+
+  async finishValidation(id: string, outcome: ValidationOutcome): Promise<void> {
+    await this.db
+      .update(datasetVersions)
+      .set({ ...outcome, validatedAt: new Date(), leaseUntil: null })
+      .where(and(eq(datasetVersions.id, id), eq(datasetVersions.status, 'VALIDATING')));
+  }
+}

@@ -1,0 +1,87 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { fromGlobalId, NodeType } from '../../common/global-id.js';
+import type { Context } from '../../server/context.js';
+import { parsePageArgs, toPage, versionKeyset, type Page } from '../common/connection.js';
+import { CompletedPartInput, CreateDatasetInput, CreateDatasetUploadInput } from './datasets.inputs.js';
+import { Dataset, DatasetConnection, DatasetRow, DatasetUpload, DatasetVersion, DatasetVersionConnection } from './datasets.types.js';
+
+@Resolver(() => Dataset)
+export class DatasetResolver {
+  @Query(() => DatasetConnection, { description: "Datasets of the caller's project, newest first." })
+  datasets(
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
+  ): Promise<Page<Dataset>> {
+    return ctx.services.datasets.list(ctx.viewer.projectId, first, after);
+  }
+
+  @Query(() => Dataset, { nullable: true, description: "One dataset; NOT_FOUND when it is not in the caller's project." })
+  async dataset(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Dataset> {
+    return Dataset.fromRow(await ctx.loaders.datasetById.load(fromGlobalId(NodeType.Dataset, id)));
+  }
+
+  @Mutation(() => Dataset, { description: 'Creates an empty dataset; upload versions with createDatasetUpload (RESEARCHER).' })
+  createDataset(@Ctx() ctx: Context, @Arg('input', () => CreateDatasetInput) input: CreateDatasetInput): Promise<Dataset> {
+    return ctx.services.datasets.create(ctx.viewer.projectId, input);
+  }
+
+  @Mutation(() => DatasetUpload, {
+    description: 'Starts the next version: returns presigned URL(s) to upload the file to, directly to the object store (RESEARCHER).',
+  })
+  createDatasetUpload(@Ctx() ctx: Context, @Arg('input', () => CreateDatasetUploadInput) input: CreateDatasetUploadInput): Promise<DatasetUpload> {
+    return ctx.services.datasets.createUpload(ctx.viewer.projectId, input);
+  }
+
+  @Mutation(() => DatasetVersion, {
+    description: 'After the upload: checks the file and starts validation; returns VALIDATING or an already settled status (RESEARCHER).',
+  })
+  completeDatasetUpload(
+    @Ctx() ctx: Context,
+    @Arg('datasetVersionId', () => ID) datasetVersionId: string,
+    @Arg('parts', () => [CompletedPartInput], { nullable: true, description: 'Multipart only: every part with its ETag.' }) parts?: CompletedPartInput[],
+  ): Promise<DatasetVersion> {
+    return ctx.services.datasets.completeUpload(ctx.viewer.projectId, fromGlobalId(NodeType.DatasetVersion, datasetVersionId, 'datasetVersionId'), parts);
+  }
+
+  @FieldResolver(() => DatasetVersion, { nullable: true, description: 'The newest READY version.' })
+  async latestVersion(@Root() dataset: Dataset, @Ctx() ctx: Context): Promise<DatasetVersion | null> {
+    const row = await ctx.loaders.latestReadyVersionByDataset.load(dataset.row.id);
+    return row ? DatasetVersion.fromRow(row) : null;
+  }
+
+  @FieldResolver(() => DatasetVersionConnection, { description: 'Its versions in every status, newest first.' })
+  async versions(
+    @Root() dataset: Dataset,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
+  ): Promise<Page<DatasetVersion>> {
+    const page = parsePageArgs(first, after);
+    const rows = await ctx.loaders.versionsByDataset.load({ parentId: dataset.row.id, args: { first: page.first, beforeVersion: versionKeyset(page.after) } });
+    return toPage(rows, page, (row) => [row.version], DatasetVersion.fromRow, () => ctx.loaders.versionCountByDataset.load(dataset.row.id));
+  }
+}
+
+@Resolver(() => DatasetVersion)
+export class DatasetVersionResolver {
+  @FieldResolver(() => Dataset, { description: 'The dataset it is a version of.' })
+  async dataset(@Root() version: DatasetVersion, @Ctx() ctx: Context): Promise<Dataset> {
+    return Dataset.fromRow(await ctx.loaders.datasetById.load(version.row.datasetId));
+  }
+
+  @FieldResolver(() => [DatasetRow], { description: 'The first rows of a READY version (none before); limit 1 to 100.' })
+  preview(
+    @Root() version: DatasetVersion,
+    @Ctx() ctx: Context,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 10, description: 'How many rows, 1 to 100.' }) limit: number,
+  ): Promise<DatasetRow[]> {
+    return ctx.services.datasets.preview(version.row, limit);
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: 'Presigned GET of the file, for READY versions only; expires in 15 minutes.' })
+  async downloadUrl(@Root() version: DatasetVersion, @Ctx() ctx: Context): Promise<string | null> {
+    const dataset = await ctx.loaders.datasetById.load(version.row.datasetId);
+    return ctx.services.datasets.downloadUrl(version.row, dataset.name);
+  }
+}
