@@ -114,6 +114,8 @@ const blobs = new LocalBlobStore({ root: `${directory}blobs`, publicBaseUrl: 'ht
 const key = `bench/dataset-ingest-${values['size-mb']}mb.jsonl`;
 if ((await blobs.head(key))?.sizeBytes !== sizeBytes) {
   console.error(`storing ${file} in the local blob store…`);
+  // Objects are write-once: clear whatever the key holds (another size, a crashed write's leftovers) first.
+  await blobs.delete(key);
   await blobs.put(key, createReadStream(file), 'application/x-ndjson', sizeBytes);
 }
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  BlobExistsError,
   BlobInputError,
   BlobNotFoundError,
   createBlobStore,
@@ -31,6 +32,8 @@ interface AdapterCase {
   verifiesRequests: boolean;
   /** Implements AbortMultipartUpload (s3rver answers 405). */
   abortsMultipart: boolean;
+  /** Refuses a write to a key that holds an object (s3rver ignores If-None-Match and overwrites). */
+  enforcesWriteOnce: boolean;
   start(): Promise<RunningAdapter>;
 }
 
@@ -47,9 +50,10 @@ const adapters: AdapterCase[] = [
     name: s3IsEmulator ? 's3 (s3rver)' : 's3',
     verifiesRequests: !s3IsEmulator,
     abortsMultipart: !s3IsEmulator,
+    enforcesWriteOnce: !s3IsEmulator,
     start: startS3,
   },
-  { name: 'local', verifiesRequests: true, abortsMultipart: true, start: startLocal },
+  { name: 'local', verifiesRequests: true, abortsMultipart: true, enforcesWriteOnce: true, start: startLocal },
 ];
 
 async function startS3(): Promise<RunningAdapter> {
@@ -119,12 +123,39 @@ function chunkedBody(chunkCount: number, chunkBytes: number, sent = { chunks: 0 
   });
 }
 
+/** A body sent with Transfer-Encoding: chunked whose second half waits for `gate`. */
+function gatedBody(bytes: Buffer, gate: Promise<void>): ReadableStream<Uint8Array> {
+  const half = Math.floor(bytes.length / 2);
+  let step = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      step += 1;
+      if (step === 1) {
+        controller.enqueue(new Uint8Array(bytes.subarray(0, half)));
+        return;
+      }
+      await gate;
+      controller.enqueue(new Uint8Array(bytes.subarray(half)));
+      controller.close();
+    },
+  });
+}
+
+/** Polls until `condition` holds, failing with what was awaited after `timeoutMs`. */
+async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
 /** Waits until a URL's expiry has passed on a clock with whole seconds. */
 async function waitPast(expiresAt: Date): Promise<void> {
   await sleep(Math.max(0, expiresAt.getTime() - Date.now()) + 1_100);
 }
 
-describe.each(adapters)('BlobStore contract: $name', ({ start, verifiesRequests, abortsMultipart }) => {
+describe.each(adapters)('BlobStore contract: $name', ({ start, verifiesRequests, abortsMultipart, enforcesWriteOnce }) => {
   let adapter: RunningAdapter;
   let store: BlobStore;
 
@@ -220,6 +251,59 @@ describe.each(adapters)('BlobStore contract: $name', ({ start, verifiesRequests,
     await expect(store.read(fromBuffer)).rejects.toBeInstanceOf(BlobNotFoundError);
     await store.delete(fromBuffer);
     expect(await store.head(fromStream)).not.toBeNull();
+  });
+
+  it.runIf(enforcesWriteOnce)('refuses a second PUT with a used presigned URL and keeps the first bytes', async () => {
+    const key = newKey();
+    const first = randomBytes(100);
+    const upload = await store.presignPut({ key, sizeBytes: first.length, contentType: 'text/csv' });
+    expect((await putWith(upload, first)).status).toBe(200);
+
+    const again = await putWith(upload, randomBytes(first.length));
+    // 412 from S3 (the signed If-None-Match failed), 409 from the local router.
+    expect([409, 412]).toContain(again.status);
+    // Dropping the condition does not help: S3 then refuses the signature, the local store the key.
+    const withoutCondition = Object.fromEntries(Object.entries(upload.headers).filter(([name]) => name.toLowerCase() !== 'if-none-match'));
+    expect((await putWith(upload, randomBytes(first.length), withoutCondition)).ok).toBe(false);
+
+    expect(await store.head(key)).toEqual({ sizeBytes: first.length, contentType: 'text/csv' });
+    expect((await readAll(await store.read(key))).equals(first)).toBe(true);
+  });
+
+  it.runIf(enforcesWriteOnce)('refuses to complete a multipart upload into a key that holds an object, and keeps it', async () => {
+    const key = newKey();
+    await store.put(key, Buffer.from('validated'), 'text/csv');
+    const body = randomBytes(1000);
+    const upload = await store.createMultipart({ key, sizeBytes: body.length, contentType: 'text/csv', partSizeBytes: MIN_PART_BYTES });
+    const part = await fetch(upload.parts[0]!.url, { method: 'PUT', body });
+    expect(part.status).toBe(200);
+
+    const refusal = await store
+      .completeMultipart(key, upload.uploadId, [{ partNumber: 1, etag: part.headers.get('etag')! }])
+      .catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(BlobExistsError);
+    expect((refusal as Error).message).toMatch(/already stored .* write-once: ask for a new upload/);
+
+    expect(await store.head(key)).toEqual({ sizeBytes: 9, contentType: 'text/csv' });
+    expect((await readAll(await store.read(key))).toString()).toBe('validated');
+    await store.abortMultipart(key, upload.uploadId);
+  });
+
+  it.runIf(enforcesWriteOnce)('refuses put() to a key that holds an object until the object is deleted', async () => {
+    const key = newKey();
+    await store.put(key, Buffer.from('first'), 'text/plain');
+
+    await expect(store.put(key, Buffer.from('second!'), 'application/json')).rejects.toBeInstanceOf(BlobExistsError);
+    await expect(store.put(key, Readable.from([Buffer.from('third')]), 'text/plain', 5)).rejects.toThrow(
+      /write-once: delete\(\) it first to replace it/,
+    );
+    expect(await store.head(key)).toEqual({ sizeBytes: 5, contentType: 'text/plain' });
+    expect((await readAll(await store.read(key))).toString()).toBe('first');
+
+    await store.delete(key);
+    await store.put(key, Buffer.from('second!'), 'application/json');
+    expect(await store.head(key)).toEqual({ sizeBytes: 7, contentType: 'application/json' });
+    expect((await readAll(await store.read(key))).toString()).toBe('second!');
   });
 
   it.each(['../escape.csv', 'a/../../b', '/etc/passwd', 'a\\..\\b', 'a\0b', 'a//b', 'a/./b', 'trailing/', ''])(
@@ -322,6 +406,27 @@ describe('LocalBlobStore through its router', () => {
       });
       req.on('error', reject);
       req.end(body);
+    });
+  }
+
+  /**
+   * A PUT that sends its headers and never a byte of body: only a refusal made before reading the
+   * body answers it. (Bytes the server left unread would turn its close into a reset that races the answer.)
+   */
+  function headersOnlyPut(url: string, headers: Record<string, string>, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(url, { method: 'PUT', headers: { ...headers, 'Transfer-Encoding': 'chunked' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          resolve({ status: res.statusCode!, body: text });
+          req.destroy();
+        });
+      });
+      req.on('error', reject);
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`No answer within ${timeoutMs} ms: the server waited for the body`)));
+      req.flushHeaders();
     });
   }
 
@@ -506,6 +611,42 @@ describe('LocalBlobStore through its router', () => {
     });
   });
 
+  it('answers 409 to a PUT at a key that holds an object before the body arrives, and writes nothing', async () => {
+    const { key, upload } = await signedUpload(9);
+    await local.store.put(key, Buffer.from('validated'), 'text/csv');
+    const before = await filesUnder(local.root);
+
+    const response = await headersOnlyPut(upload.url, { 'Content-Type': 'text/csv' });
+    expect(response.status).toBe(409);
+    expect(JSON.parse(response.body)).toEqual({
+      error: `An object is already stored at key "${key}"; objects are write-once: ask for a new upload`,
+    });
+    expect(await filesUnder(local.root)).toEqual(before);
+    expect((await readAll(await local.store.read(key))).toString()).toBe('validated');
+  });
+
+  it('lets exactly one of two concurrent PUTs to a fresh key store its bytes', async () => {
+    const { key, upload } = await signedUpload(1024);
+    const bodies = [randomBytes(1024), randomBytes(1024)];
+    const tmp = join(local.root, 'tmp');
+    const tempsBefore = await filesUnder(tmp);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+
+    const responses = bodies.map((body) =>
+      fetch(upload.url, { method: 'PUT', headers: { 'Content-Type': 'text/csv' }, body: gatedBody(body, gate), duplex: 'half' }),
+    );
+    // Both bodies are streaming into temp files, so both passed the early check: the commit must decide.
+    await until(async () => (await filesUnder(tmp)).filter((file) => !tempsBefore.includes(file)).length === 2, 'both uploads to start');
+    release();
+    const statuses = await Promise.all(responses.map(async (response) => (await response).status));
+
+    expect([...statuses].sort()).toEqual([200, 409]);
+    const winner = bodies[statuses.indexOf(200)]!;
+    expect((await readAll(await local.store.read(key))).equals(winner)).toBe(true);
+    expect(await filesUnder(tmp)).toEqual(tempsBefore);
+  });
+
   it('refuses an upload body that a body parser mounted earlier already consumed', async () => {
     const root = await mkdtemp(join(tmpdir(), 'local-blobs-'));
     const app = express();
@@ -557,13 +698,23 @@ describe('S3BlobStore presigned URLs', () => {
     const digest = sha256(Buffer.from('hello'));
     const upload = await store.presignPut({ key: 'a/b.csv', sizeBytes: 5, contentType: 'text/csv', sha256: digest });
     const url = new URL(upload.url);
-    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;x-amz-checksum-sha256');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;if-none-match;x-amz-checksum-sha256');
     expect(url.searchParams.has('x-amz-checksum-sha256')).toBe(false);
     expect(upload.headers).toEqual({
       'Content-Type': 'text/csv',
       'Content-Length': '5',
+      'If-None-Match': '*',
       'x-amz-checksum-sha256': Buffer.from(digest, 'hex').toString('base64'),
     });
+  });
+
+  it('makes a presigned PUT write-once: If-None-Match: * is a signed header the client must send', async () => {
+    const upload = await store.presignPut({ key: 'once.csv', sizeBytes: 5, contentType: 'text/csv' });
+    const url = new URL(upload.url);
+    expect(url.searchParams.get('X-Amz-SignedHeaders')?.split(';')).toContain('if-none-match');
+    // A header, not a query parameter: S3 evaluates the condition only from the header.
+    expect([...url.searchParams.keys()].map((name) => name.toLowerCase())).not.toContain('if-none-match');
+    expect(upload.headers['If-None-Match']).toBe('*');
   });
 
   it('signs each part URL for its own Content-Length, with no checksum of an empty body', async () => {
@@ -581,6 +732,58 @@ describe('S3BlobStore presigned URLs', () => {
     const download = await store.presignGet({ key: 'public.txt' });
     expect(download.url.startsWith(`https://files.example.org/${bucket}/public.txt?`)).toBe(true);
     expect(await store.head('public.txt')).toEqual({ sizeBytes: 1, contentType: 'text/plain' });
+  });
+});
+
+/**
+ * s3rver ignores If-None-Match: a stub that answers every request as S3 answers a write to a taken
+ * key shows what the adapter sends and what it makes of the refusal.
+ */
+describe('S3BlobStore writes to a key that holds an object', () => {
+  const PRECONDITION_FAILED =
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code>' +
+    '<Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-None-Match</Condition>' +
+    '<RequestId>stub</RequestId><HostId>stub</HostId></Error>';
+  const requests: { method: string; path: string; ifNoneMatch?: string }[] = [];
+  let server: Server;
+  let store: S3BlobStore;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requests.push({ method: req.method!, path: req.url!, ifNoneMatch: req.headers['if-none-match'] });
+      req.resume();
+      req.on('end', () => res.writeHead(412, { 'Content-Type': 'application/xml' }).end(PRECONDITION_FAILED));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    store = new S3BlobStore({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      bucket: 'stub',
+      accessKeyId: 'id',
+      secretAccessKey: 'secret',
+      forcePathStyle: true,
+    });
+  });
+  afterAll(() => {
+    server?.closeAllConnections();
+    server?.close();
+  });
+
+  it('sends put() with If-None-Match: * and turns the 412 into BlobExistsError', async () => {
+    requests.length = 0;
+    await expect(store.put('taken.txt', Buffer.from('x'), 'text/plain')).rejects.toThrow(
+      new BlobExistsError('taken.txt', 'delete() it first to replace it, or write to a new key'),
+    );
+    expect(requests).toEqual([{ method: 'PUT', path: expect.stringMatching(/^\/stub\/taken\.txt/), ifNoneMatch: '*' }]);
+  });
+
+  it('sends CompleteMultipartUpload with If-None-Match: * and turns the 412 into BlobExistsError', async () => {
+    requests.length = 0;
+    const refusal = await store.completeMultipart('taken.bin', 'upload-1', [{ partNumber: 1, etag: '"abc"' }]).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(BlobExistsError);
+    expect((refusal as Error).message).toMatch(/write-once: ask for a new upload/);
+    expect(requests).toEqual([{ method: 'POST', path: expect.stringMatching(/^\/stub\/taken\.bin\?uploadId=upload-1/), ifNoneMatch: '*' }]);
   });
 });
 

@@ -52,6 +52,10 @@ export interface PresignGetInput {
 /**
  * Object storage as the gateway sees it: it signs, clients move the bytes.
  * Adapters: S3 (any S3-compatible store) and a local folder served by the gateway.
+ *
+ * Objects are write-once: a presigned PUT, a multipart completion or a put() to a key that already
+ * holds an object is refused and changes nothing, so an upload URL still within its expiry cannot
+ * swap the bytes of an object that was accepted (and validated) after its first use.
  */
 export interface BlobStore {
   readonly kind: 's3' | 'local';
@@ -64,7 +68,10 @@ export interface BlobStore {
   head(key: string): Promise<BlobHead | null>;
   /** Streams the object's bytes; rejects when there is no object at the key. */
   read(key: string): Promise<Readable>;
-  /** Writes an object from the server side (run results, generated artifacts). */
+  /**
+   * Writes an object from the server side (run results, generated artifacts). Write-once like
+   * uploads: rejects with BlobExistsError when the key holds an object; delete() it first to replace it.
+   */
   put(key: string, body: Buffer | Readable, contentType: string, sizeBytes?: number): Promise<void>;
   delete(key: string): Promise<void>;
 }
@@ -83,6 +90,20 @@ const MAX_KEY_BYTES = 1024;
 export class BlobInputError extends Error {
   override name = 'BlobInputError';
 }
+
+/** A write to a key that already holds an object: objects are write-once. */
+export class BlobExistsError extends BlobInputError {
+  override name = 'BlobExistsError';
+  constructor(
+    readonly key: string,
+    remedy = 'ask for a new upload',
+  ) {
+    super(`An object is already stored at key "${key}"; objects are write-once: ${remedy}`);
+  }
+}
+
+/** What put() callers can do about a BlobExistsError. */
+export const REPLACE_WITH_DELETE = 'delete() it first to replace it, or write to a new key';
 
 export class BlobNotFoundError extends Error {
   override name = 'BlobNotFoundError';

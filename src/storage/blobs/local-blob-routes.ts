@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { pipeline } from 'node:stream/promises';
-import { BlobInputError, BlobNotFoundError, contentDisposition } from './blob-store.js';
+import { BlobExistsError, BlobInputError, BlobNotFoundError, contentDisposition } from './blob-store.js';
 import { BlobRequestError, type LocalBlobStore } from './local-blob-store.js';
 
 interface KeyParams {
@@ -9,8 +9,9 @@ interface KeyParams {
 
 /**
  * Serves the URLs a LocalBlobStore signs: `PUT /blobs/<key>` (whole objects and multipart parts)
- * and `GET|HEAD /blobs/<key>`. Mount it where the store's publicBaseUrl points, before any body
- * parser: it reads the raw request stream itself.
+ * and `GET|HEAD /blobs/<key>`; a PUT to a key that already holds an object is answered 409 (write-once).
+ * Mount it where the store's publicBaseUrl points, before any body parser: it reads the raw
+ * request stream itself.
  */
 export function createLocalBlobRouter(store: LocalBlobStore): Router {
   const router = Router();
@@ -78,15 +79,18 @@ async function sendObject(store: LocalBlobStore, req: Request<KeyParams>, res: R
   }
 }
 
+/** Conflict rather than 412 for a taken key: the client sent no precondition, the store is write-once. */
 function refuse(error: unknown, req: Request<KeyParams>, res: Response, next: NextFunction): void {
   const status =
     error instanceof BlobRequestError
       ? error.status
       : error instanceof BlobNotFoundError
         ? 404
-        : error instanceof BlobInputError
-          ? 400
-          : undefined;
+        : error instanceof BlobExistsError
+          ? 409
+          : error instanceof BlobInputError
+            ? 400
+            : undefined;
   if (status === undefined) {
     next(error);
     return;

@@ -1,15 +1,17 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { access, link, mkdir, open, readFile, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { finished, Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   assertSinglePutSize,
   assertValidBlobKey,
+  BlobExistsError,
   BlobInputError,
   BlobNotFoundError,
   planParts,
+  REPLACE_WITH_DELETE,
   urlExpirySeconds,
   type BlobHead,
   type BlobStore,
@@ -88,7 +90,10 @@ const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
  * Layout under `root`: `objects/<sha256 of key>` holds the bytes and `objects/<same>.json` the key
  * and content type; naming files by a hash means no key can name a path outside the folder or
  * collide with another key's folder. `uploads/<uploadId>/` holds multipart parts, `tmp/` writes
- * in flight, which are renamed into place only once complete and verified.
+ * in flight, which are linked into place only once complete and verified.
+ *
+ * Objects are write-once (see commit()): a write to a key that holds an object is refused with
+ * BlobExistsError, which the router answers with 409.
  */
 export class LocalBlobStore implements BlobStore {
   readonly kind = 'local' as const;
@@ -158,6 +163,8 @@ export class LocalBlobStore implements BlobStore {
     if (parts.length === 0 || !inOrder) {
       throw new BlobInputError('List the uploaded parts by whole partNumber from 1, in ascending order, each once');
     }
+    // Refused before joining the parts; the upload stays, as after any refused completion, until abortMultipart.
+    await this.assertKeyFree(key);
     await mkdir(this.tmpDir(), { recursive: true });
     const temp = join(this.tmpDir(), randomUUID());
     try {
@@ -213,15 +220,17 @@ export class LocalBlobStore implements BlobStore {
     assertValidBlobKey(key);
     const declared = sizeBytes ?? (Buffer.isBuffer(body) ? body.length : undefined);
     if (declared !== undefined) this.assertWithinMax(declared);
+    await this.assertKeyFree(key, REPLACE_WITH_DELETE);
     // Readable.from hands a Buffer over as one chunk rather than byte by byte.
     const temp = await this.writeTemp(Buffer.isBuffer(body) ? Readable.from(body) : body, { exactBytes: declared });
     try {
-      await this.commit(temp.path, key, contentType);
+      await this.commit(temp.path, key, contentType, REPLACE_WITH_DELETE);
     } finally {
       await rm(temp.path, { force: true });
     }
   }
 
+  /** The bytes go first and the metadata (the claim on the key) last, so the key is free only once both are gone. */
   async delete(key: string): Promise<void> {
     assertValidBlobKey(key);
     await rm(this.objectPath(key), { force: true });
@@ -263,6 +272,8 @@ export class LocalBlobStore implements BlobStore {
     if (grant.kind === 'part' && (await this.readManifest(grant.key, grant.uploadId)) === null) {
       throw new BlobRequestError(404, `Multipart upload ${grant.uploadId} was completed or aborted; start a new one`);
     }
+    // Refused before reading the body when the key is already taken; commit() decides for certain.
+    if (grant.kind === 'object') await this.assertKeyFree(grant.key);
     const temp = await this.writeTemp(body, {
       exactBytes: grant.sizeBytes,
       sha256: grant.kind === 'object' ? grant.sha256 : undefined,
@@ -403,18 +414,42 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  /** Moves a complete temp file into place, metadata first so a reader never sees bytes without it. */
-  private async commit(tempPath: string, key: string, contentType: string): Promise<void> {
+  /**
+   * Links a complete temp file into place unless the key already holds an object (the caller
+   * removes the temp file). link() fails with EEXIST when its target exists, so of two commits
+   * racing for one key exactly one succeeds and an existing object is never replaced.
+   * The metadata is linked first and is the claim on the key: a reader never sees bytes without it.
+   */
+  private async commit(tempPath: string, key: string, contentType: string, remedy?: string): Promise<void> {
     await mkdir(this.objectsDir(), { recursive: true });
     const meta: ObjectMeta = { key, contentType };
     const metaTemp = join(this.tmpDir(), randomUUID());
     try {
       await writeFile(metaTemp, JSON.stringify(meta), { flag: 'wx' });
-      await rename(metaTemp, this.metaPath(key));
+      await link(metaTemp, this.metaPath(key)).catch((error: unknown) => {
+        throw isErrno(error, 'EEXIST') ? new BlobExistsError(key, remedy) : error;
+      });
     } finally {
       await rm(metaTemp, { force: true });
     }
-    await rename(tempPath, this.objectPath(key));
+    try {
+      await link(tempPath, this.objectPath(key));
+    } catch (error) {
+      // Release the claim; on EEXIST the bytes there lost their metadata earlier and stay as they are.
+      await rm(this.metaPath(key), { force: true });
+      throw isErrno(error, 'EEXIST') ? new BlobExistsError(key, remedy) : error;
+    }
+  }
+
+  /** Refuses early, before any bytes are read or joined, a write to a key commit() would refuse. */
+  private async assertKeyFree(key: string, remedy?: string): Promise<void> {
+    try {
+      await access(this.metaPath(key));
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return;
+      throw error;
+    }
+    throw new BlobExistsError(key, remedy);
   }
 
   private async readMeta(key: string): Promise<ObjectMeta | null> {

@@ -21,10 +21,12 @@ import { Readable } from 'node:stream';
 import {
   assertSinglePutSize,
   assertValidBlobKey,
+  BlobExistsError,
   BlobInputError,
   BlobNotFoundError,
   contentDisposition,
   planParts,
+  REPLACE_WITH_DELETE,
   urlExpirySeconds,
   type BlobHead,
   type BlobStore,
@@ -52,13 +54,16 @@ export interface S3BlobStoreOptions {
 
 /**
  * Headers S3 then requires with exactly the signed values. The presigner leaves Content-Type
- * unsigned unless listed; parts leave it so, as clients upload them without one.
+ * unsigned unless listed; parts leave it so, as clients upload them without one. If-None-Match
+ * is listed so that a client cannot drop the write-once condition and still match the signature.
  */
-const SIGNED_PUT_HEADERS = new Set(['content-type', 'content-length']);
+const SIGNED_PUT_HEADERS = new Set(['content-type', 'content-length', 'if-none-match']);
 const SIGNED_PART_HEADERS = new Set(['content-length']);
 /** Kept as a header rather than hoisted into the query, where S3 would not check the body against it. */
 const CHECKSUM_HEADER = 'x-amz-checksum-sha256';
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+/** S3's conditional write: store the object only if the key holds none (412 otherwise). */
+const WRITE_ONCE = '*';
 
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3' as const;
@@ -111,12 +116,14 @@ export class S3BlobStore implements BlobStore {
         ContentType: input.contentType,
         ContentLength: input.sizeBytes,
         ChecksumSHA256: checksum,
+        IfNoneMatch: WRITE_ONCE,
       }),
       { expiresIn, signingDate, signableHeaders: SIGNED_PUT_HEADERS, unhoistableHeaders: new Set([CHECKSUM_HEADER]) },
     );
     const headers: Record<string, string> = {
       'Content-Type': input.contentType,
       'Content-Length': String(input.sizeBytes),
+      'If-None-Match': WRITE_ONCE,
     };
     if (checksum !== undefined) headers[CHECKSUM_HEADER] = checksum;
     return { url, headers, expiresAt: signedExpiry(signingDate, expiresIn) };
@@ -164,9 +171,12 @@ export class S3BlobStore implements BlobStore {
           Key: key,
           UploadId: uploadId,
           MultipartUpload: { Parts: parts.map(({ partNumber, etag }) => ({ PartNumber: partNumber, ETag: etag })) },
+          IfNoneMatch: WRITE_ONCE,
         }),
       );
     } catch (error) {
+      // The key is taken, so no retry of this completion can succeed: the caller aborts the upload.
+      if (isPreconditionFailed(error)) throw new BlobExistsError(key);
       const refusal = error instanceof Error ? MULTIPART_REFUSALS[error.name] : undefined;
       if (refusal) throw new BlobInputError(`${refusal} (the store said: ${error instanceof Error ? error.message : ''})`);
       throw error;
@@ -230,9 +240,21 @@ export class S3BlobStore implements BlobStore {
       throw new BlobInputError(`Pass sizeBytes to put a stream to "${key}": S3 needs the length before the body`);
     }
     assertSinglePutSize(contentLength);
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ContentLength: contentLength }),
-    );
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          ContentLength: contentLength,
+          IfNoneMatch: WRITE_ONCE,
+        }),
+      );
+    } catch (error) {
+      if (isPreconditionFailed(error)) throw new BlobExistsError(key, REPLACE_WITH_DELETE);
+      throw error;
+    }
   }
 
   async delete(key: string): Promise<void> {
@@ -260,7 +282,14 @@ const MULTIPART_REFUSALS: Record<string, string> = {
   InvalidPartOrder: 'List the parts in ascending partNumber order',
   EntityTooSmall: 'Every part but the last must be at least 5 MiB; upload the parts with the given partSizeBytes',
   NoSuchUpload: 'This multipart upload no longer exists (completed, aborted or expired); start a new upload',
+  ConditionalRequestConflict: 'Another write to this key ran at the same time; start a new upload',
 };
+
+/** S3's answer to If-None-Match: * when the key already holds an object. */
+function isPreconditionFailed(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'PreconditionFailed' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412;
+}
 
 /** X-Amz-Date has whole seconds, so the URL expires counting from the truncated signing time. */
 function signedExpiry(signingDate: Date, expiresInSeconds: number): Date {
