@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLoaders } from '../../src/server/context.js';
-import { createRepos } from '../../src/server/services.js';
+import { NodeType, toGlobalId } from '../../src/common/global-id.js';
+import type { RunsPageArgs } from '../../src/modules/runs/runs.repo.js';
+import { RunStatus } from '../../src/modules/runs/runs.types.js';
+import { createLoaders, type Loaders } from '../../src/server/context.js';
+import { createRepos, type Repos } from '../../src/server/services.js';
 import { startTestLab, type TestLab, type TestProject } from '../helpers/lab.js';
 import { CreateExperiment, CreateModel, CreatePrompt, CreatePromptVersion, ExperimentsWithRuns } from '../helpers/operations.js';
 
@@ -75,36 +78,478 @@ describe('DataLoader batching', () => {
     }
     expect(large.experiments.nodes.filter((e) => e.runCount === 0).every((e) => e.latestRun === null && e.runs.nodes.length === 0)).toBe(true);
   });
+});
 
-  it('each loader answers like an unbatched query, in key order, with an Error for a missing or foreign key', async () => {
-    const repos = createRepos(lab.database.db);
+// ---------------------------------------------------------------------------------------------
+// Every loader of createLoaders against an unbatched query of its own: the repo's byIds with one
+// id, or plain SQL scoped to the project. Keys come shuffled, with duplicates, a uuid that names
+// nothing and a key of another project (a real row there, so only the project filter keeps it out).
+
+const MISSING = '00000000-0000-4000-8000-000000000000';
+
+interface ByIdSpec {
+  type: NodeType;
+  table: string;
+  /** The column naming the owning project: project_id, or id for the projects table itself. */
+  owner: 'project_id' | 'id';
+  load: (loaders: Loaders, ids: string[]) => Promise<unknown[]>;
+  /** The unbatched read of one id. */
+  one: (repos: Repos, projectId: string, id: string) => Promise<unknown[]>;
+}
+
+const BY_ID = {
+  projectById: {
+    type: NodeType.Project,
+    table: 'projects',
+    owner: 'id',
+    load: (l, ids) => l.projectById.loadMany(ids),
+    one: (r, _projectId, id) => r.projects.byIds([id]),
+  },
+  apiKeyById: {
+    type: NodeType.ApiKey,
+    table: 'api_keys',
+    owner: 'project_id',
+    load: (l, ids) => l.apiKeyById.loadMany(ids),
+    one: (r, projectId, id) => r.auth.byIds(projectId, [id]),
+  },
+  experimentById: {
+    type: NodeType.Experiment,
+    table: 'experiments',
+    owner: 'project_id',
+    load: (l, ids) => l.experimentById.loadMany(ids),
+    one: (r, projectId, id) => r.experiments.byIds(projectId, [id]),
+  },
+  modelById: {
+    type: NodeType.Model,
+    table: 'models',
+    owner: 'project_id',
+    load: (l, ids) => l.modelById.loadMany(ids),
+    one: (r, projectId, id) => r.models.byIds(projectId, [id]),
+  },
+  promptById: {
+    type: NodeType.Prompt,
+    table: 'prompts',
+    owner: 'project_id',
+    load: (l, ids) => l.promptById.loadMany(ids),
+    one: (r, projectId, id) => r.prompts.byIds(projectId, [id]),
+  },
+  promptVersionById: {
+    type: NodeType.PromptVersion,
+    table: 'prompt_versions',
+    owner: 'project_id',
+    load: (l, ids) => l.promptVersionById.loadMany(ids),
+    one: (r, projectId, id) => r.prompts.versionsByIds(projectId, [id]),
+  },
+  runById: {
+    type: NodeType.Run,
+    table: 'runs',
+    owner: 'project_id',
+    load: (l, ids) => l.runById.loadMany(ids),
+    one: (r, projectId, id) => r.runs.byIds(projectId, [id]),
+  },
+  datasetById: {
+    type: NodeType.Dataset,
+    table: 'datasets',
+    owner: 'project_id',
+    load: (l, ids) => l.datasetById.loadMany(ids),
+    one: (r, projectId, id) => r.datasets.byIds(projectId, [id]),
+  },
+  datasetVersionById: {
+    type: NodeType.DatasetVersion,
+    table: 'dataset_versions',
+    owner: 'project_id',
+    load: (l, ids) => l.datasetVersionById.loadMany(ids),
+    one: (r, projectId, id) => r.datasets.versionsByIds(projectId, [id]),
+  },
+  artifactById: {
+    type: NodeType.Artifact,
+    table: 'artifacts',
+    owner: 'project_id',
+    load: (l, ids) => l.artifactById.loadMany(ids),
+    one: (r, projectId, id) => r.artifacts.byIds(projectId, [id]),
+  },
+} satisfies Partial<Record<keyof Loaders, ByIdSpec>>;
+type ByIdName = keyof typeof BY_ID;
+
+/** The loaders answering for a parent: each has its own test below. */
+const PARENT_LOADERS = [
+  'latestVersionByPrompt',
+  'versionsByPrompt',
+  'versionCountByPrompt',
+  'runsByExperiment',
+  'runCountByExperiment',
+  'latestRunByExperiment',
+  'latestReadyVersionByDataset',
+  'versionsByDataset',
+  'versionCountByDataset',
+  'artifactsByRun',
+] as const satisfies readonly (keyof Loaders)[];
+
+/** A fixed shuffle (mulberry32), so a failure reproduces. */
+function shuffled<T>(items: T[], seed = 20260101): T[] {
+  let a = seed;
+  const random = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Mine shuffled with duplicates, the missing uuid, and the foreign key (twice). */
+const mixedKeys = (mine: string[], foreign: string) => shuffled([...mine, ...mine.slice(0, 2), MISSING, foreign, foreign]);
+
+function ok<T>(value: T | Error): T {
+  if (value instanceof Error) throw value;
+  return value;
+}
+
+describe('each loader answers like an unbatched query, in key order, with an Error for a missing or foreign key', () => {
+  let other: TestProject;
+  let repos: Repos;
+  const mine = {} as Record<ByIdName, string[]>;
+  const theirs = {} as Record<ByIdName, string>;
+  const parents = {} as Record<'prompts' | 'experiments' | 'datasets' | 'runs', { mine: string[]; theirs: string }>;
+  const ids = async (query: Promise<{ id: string }[]>) => (await query).map((r) => r.id);
+
+  beforeAll(async () => {
+    const sql = lab.database.sql;
+    const insert = async (table: string, row: Record<string, string | number | string[] | null>) =>
+      (await sql<{ id: string }[]>`insert into ${sql(table)} ${sql(row)} returning id`)[0]!.id;
+    repos = createRepos(lab.database.db);
+    other = await lab.newProject('ADMIN');
+    const me = project.projectId;
+    const they = other.projectId;
+
+    // Mine: two more prompts (one with four versions, one with one), a third model, a second key.
+    const p3 = (await project.client.request(CreatePrompt, { input: { name: 'p3', template: '{{a}}' } })).createPrompt.id;
+    for (const template of ['{{b}}', '{{c}}', '{{d}}']) await project.client.request(CreatePromptVersion, { input: { promptId: p3, template } });
+    await project.client.request(CreatePrompt, { input: { name: 'p4', template: '{{a}}' } });
+    await project.client.request(CreateModel, { input: { name: 'm3', provider: 'ECHO', modelName: 'm3' } });
+    await project.keyWithRole('VIEWER');
+
+    // An experiment whose three runs share one created_at (ties go by id), older than the 120 so
+    // the first page of the statement-count test never shows it.
+    const tied = await insert('experiments', {
+      project_id: me,
+      name: 'tied',
+      created_at: '2000-01-01T00:00:00.000Z',
+      updated_at: '2000-01-01T00:00:00.000Z',
+    });
+    for (const status of ['QUEUED', 'FAILED', 'RUNNING']) {
+      await insert('runs', { project_id: me, experiment_id: tied, status, prompt_version_ids: [], model_ids: [], created_at: '2000-01-01T00:00:01.000Z' });
+    }
+
+    // Datasets: versions READY/FAILED/AWAITING_UPLOAD; two READY; none; only AWAITING_UPLOAD.
+    const version = (projectId: string, datasetId: string, n: number, status: string) =>
+      insert('dataset_versions', {
+        project_id: projectId,
+        dataset_id: datasetId,
+        version: n,
+        status,
+        format: 'JSONL',
+        blob_key: `test/${datasetId}/v${n}.jsonl`,
+        size_bytes: 10 * n,
+        created_at: new Date(Date.UTC(2026, 1, 1, 0, 0, n)).toISOString(),
+      });
+    const datasets: string[] = [];
+    for (const [name, statuses] of [
+      ['mixed', ['READY', 'FAILED', 'AWAITING_UPLOAD']],
+      ['two ready', ['READY', 'READY']],
+      ['empty', []],
+      ['awaiting', ['AWAITING_UPLOAD']],
+    ] as const) {
+      const datasetId = await insert('datasets', { project_id: me, name });
+      for (const [i, status] of statuses.entries()) await version(me, datasetId, i + 1, status);
+      datasets.push(datasetId);
+    }
+
+    // Artifacts: run 1 has three READY (two created at the same instant: then by name) and one
+    // still uploading; run 2 only one uploading; run 3 none.
+    const myRuns = await ids(sql`select id from runs where project_id = ${me} order by created_at desc limit 3`);
+    const artifact = (projectId: string, runId: string, name: string, status: string, at: string) =>
+      insert('artifacts', { project_id: projectId, run_id: runId, name, content_type: 'text/plain', size_bytes: 1, blob_key: `test/${runId}/${name}`, status, created_at: at });
+    await artifact(me, myRuns[0]!, 'c.txt', 'READY', '2026-02-01T00:00:00.000Z');
+    await artifact(me, myRuns[0]!, 'b.txt', 'READY', '2026-02-01T00:00:01.000Z');
+    await artifact(me, myRuns[0]!, 'a.txt', 'READY', '2026-02-01T00:00:01.000Z');
+    await artifact(me, myRuns[0]!, 'pending.bin', 'AWAITING_UPLOAD', '2026-02-01T00:00:02.000Z');
+    await artifact(me, myRuns[1]!, 'pending.bin', 'AWAITING_UPLOAD', '2026-02-01T00:00:00.000Z');
+
+    // Theirs: one of each, with children, so a loader without its project filter would answer them.
+    const theirExperiment = rowId((await other.client.request(CreateExperiment, { input: { name: 'their exp' } })).createExperiment.id);
+    const theirPrompt = (await other.client.request(CreatePrompt, { input: { name: 'their prompt', template: '{{x}}' } })).createPrompt;
+    await other.client.request(CreatePromptVersion, { input: { promptId: theirPrompt.id, template: '{{y}}' } });
+    const theirModel = rowId((await other.client.request(CreateModel, { input: { name: 'their model', provider: 'ECHO', modelName: 'e' } })).createModel.id);
+    const theirRuns: string[] = [];
+    for (const [i, status] of ['SUCCEEDED', 'RUNNING', 'QUEUED', 'FAILED'].entries()) {
+      // Older than every run of mine, so even the page after a cursor of mine would reach them.
+      theirRuns.push(
+        await insert('runs', { project_id: they, experiment_id: theirExperiment, status, prompt_version_ids: [], model_ids: [], created_at: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString() }),
+      );
+    }
+    const theirDataset = await insert('datasets', { project_id: they, name: 'their dataset' });
+    const theirVersion = await version(they, theirDataset, 1, 'READY');
+    await version(they, theirDataset, 2, 'READY');
+    const theirArtifact = await artifact(they, theirRuns[0]!, 'x.txt', 'READY', '2026-02-01T00:00:00.000Z');
+    await artifact(they, theirRuns[0]!, 'y.txt', 'READY', '2026-02-01T00:00:01.000Z');
+
+    const myPrompts = await ids(sql`select id from prompts where project_id = ${me} order by name`);
+    const myExperiments = [
+      // the oldest six of the 120: the first and the sixth have no runs
+      ...(await ids(sql`select id from experiments where project_id = ${me} and name like 'exp %' order by created_at limit 6`)),
+      tied,
+    ];
+    Object.assign(mine, {
+      projectById: [me],
+      apiKeyById: await ids(sql`select id from api_keys where project_id = ${me} order by created_at`),
+      experimentById: [...myExperiments, ...(await ids(sql`select id from experiments where project_id = ${me} order by created_at desc limit 6`))],
+      modelById: await ids(sql`select id from models where project_id = ${me} order by name`),
+      promptById: myPrompts,
+      promptVersionById: await ids(sql`select id from prompt_versions where project_id = ${me} order by created_at`),
+      runById: [...(await ids(sql`select id from runs where project_id = ${me} order by created_at limit 6`)), ...myRuns],
+      datasetById: datasets,
+      datasetVersionById: await ids(sql`select id from dataset_versions where project_id = ${me} order by created_at`),
+      artifactById: await ids(sql`select id from artifacts where project_id = ${me} order by created_at, name`),
+    } satisfies Record<ByIdName, string[]>);
+    Object.assign(theirs, {
+      projectById: they,
+      apiKeyById: (await ids(sql`select id from api_keys where project_id = ${they}`))[0]!,
+      experimentById: theirExperiment,
+      modelById: theirModel,
+      promptById: rowId(theirPrompt.id),
+      promptVersionById: rowId(theirPrompt.latestVersion.id),
+      runById: theirRuns[0]!,
+      datasetById: theirDataset,
+      datasetVersionById: theirVersion,
+      artifactById: theirArtifact,
+    } satisfies Record<ByIdName, string>);
+    Object.assign(parents, {
+      prompts: { mine: myPrompts, theirs: rowId(theirPrompt.id) },
+      experiments: { mine: myExperiments, theirs: theirExperiment },
+      datasets: { mine: datasets, theirs: theirDataset },
+      runs: { mine: myRuns, theirs: theirRuns[0]! },
+    });
+  });
+
+  it('covers every loader createLoaders returns', () => {
     const loaders = createLoaders(repos, project.projectId);
-    const experimentIds = (await lab.database.sql<{ id: string }[]>`select id from experiments where project_id = ${project.projectId} order by created_at limit 12`).map((r) => r.id);
-    const missing = '00000000-0000-4000-8000-000000000000';
-    const keys = [...experimentIds.slice().reverse(), missing, experimentIds[0]!];
+    expect(Object.keys(loaders).sort()).toEqual([...Object.keys(BY_ID), ...PARENT_LOADERS].sort());
+  });
 
-    const batched = await loaders.experimentById.loadMany(keys);
+  it.each(Object.keys(BY_ID) as ByIdName[])('%s', async (name) => {
+    const spec: ByIdSpec = BY_ID[name];
+    const sql = lab.database.sql;
+    const mineIds = mine[name];
+    const foreign = theirs[name];
+    expect(mineIds.length).toBeGreaterThan(0);
+    // The foreign key is a real row, owned by the other project.
+    const [owner] = await sql<{ owner: string }[]>`select ${sql(spec.owner)} as owner from ${sql(spec.table)} where id = ${foreign}`;
+    expect(owner?.owner).toBe(other.projectId);
+    // ... which the other project's own loader answers.
+    expect(await spec.load(createLoaders(repos, other.projectId), [foreign])).toEqual(await spec.one(repos, other.projectId, foreign));
+    expect(await spec.load(createLoaders(repos, other.projectId), [foreign])).toMatchObject([{ id: foreign }]);
+
+    const loaders = createLoaders(repos, project.projectId);
+    const keys = mixedKeys(mineIds, foreign);
+    const before = lab.statements();
+    const batched = await spec.load(loaders, keys);
+    expect(lab.statements() - before).toBe(1);
+    expect(batched).toHaveLength(keys.length);
     for (const [i, key] of keys.entries()) {
-      const [single] = await repos.experiments.byIds(project.projectId, [key]);
-      if (single) expect(batched[i]).toEqual(single);
-      else expect(batched[i]).toBeInstanceOf(Error);
+      const [scoped] = await sql`select id from ${sql(spec.table)} where id = ${key} and ${sql(spec.owner)} = ${project.projectId}`;
+      if (scoped) {
+        const [single] = await spec.one(repos, project.projectId, key);
+        expect(single).toMatchObject({ id: key });
+        expect(batched[i]).toEqual(single);
+      } else {
+        expect(batched[i]).toBeInstanceOf(Error);
+        expect(batched[i]).toMatchObject({ extensions: { code: 'NOT_FOUND', id: toGlobalId(spec.type, key) } });
+      }
     }
+    // Exactly the keys of mine were found, the foreign and missing ones were not.
+    expect(keys.filter((_, i) => !(batched[i] instanceof Error))).toEqual(keys.filter((key) => mineIds.includes(key)));
+    expect(keys.filter((key) => key === foreign || key === MISSING)).toHaveLength(3);
 
-    const args = { first: 2, after: null, status: null };
-    const pages = await Promise.all(keys.map((parentId) => loaders.runsByExperiment.load({ parentId, args })));
-    const counts = await Promise.all(keys.map((parentId) => loaders.runCountByExperiment.load({ parentId, args: null })));
-    const latest = await Promise.all(keys.map((key) => loaders.latestRunByExperiment.load(key)));
+    // And the other project's loaders see none of mine.
+    expect((await spec.load(createLoaders(repos, other.projectId), mineIds)).every((row) => row instanceof Error)).toBe(true);
+  });
+
+  /** The parent keys of a test, and the other project's loaders; checks the foreign parent really has children. */
+  async function parentKeys(kind: keyof typeof parents, childTable: string, parentColumn: string) {
+    const sql = lab.database.sql;
+    const { mine: mineIds, theirs: foreign } = parents[kind];
+    // Without the project filter, the foreign parent's children would be answered.
+    const [{ n } = { n: 0 }] = await sql<{ n: number }[]>`
+      select count(*)::int as n from ${sql(childTable)} where ${sql(parentColumn)} = ${foreign} and project_id = ${other.projectId}`;
+    expect(n).toBeGreaterThan(0);
+    return { keys: mixedKeys(mineIds, foreign), mineIds, foreign, loaders: createLoaders(repos, project.projectId), theirLoaders: createLoaders(repos, other.projectId) };
+  }
+
+  const counted = async (query: Promise<{ n: number }[]>) => (await query)[0]!.n;
+  const notFoundPrompt = (id: string) => ({ extensions: { code: 'NOT_FOUND', id: toGlobalId(NodeType.Prompt, id) } });
+
+  it('latestVersionByPrompt, versionsByPrompt, versionCountByPrompt', async () => {
+    const sql = lab.database.sql;
+    const me = project.projectId;
+    const { keys, mineIds, foreign, loaders, theirLoaders } = await parentKeys('prompts', 'prompt_versions', 'prompt_id');
+    const pageArgs = [
+      { first: 2, beforeVersion: null },
+      { first: 1, beforeVersion: 3 },
+      { first: 10, beforeVersion: null },
+    ];
+    const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((args) => ({ parentId, args }))));
+
+    const before = lab.statements();
+    const [latest, pages, counts] = await Promise.all([
+      loaders.latestVersionByPrompt.loadMany(keys),
+      loaders.versionsByPrompt.loadMany(pageKeys),
+      loaders.versionCountByPrompt.loadMany(keys),
+    ]);
+    expect(lab.statements() - before).toBe(1 + pageArgs.length + 1);
+
     for (const [i, key] of keys.entries()) {
-      const unbatched = await lab.database.sql<{ id: string }[]>`
-        select id from runs where project_id = ${project.projectId} and experiment_id = ${key} order by created_at desc, id desc`;
-      expect(pages[i]!.map((r) => r.id)).toEqual(unbatched.slice(0, 3).map((r) => r.id));
-      expect(counts[i]![0]?.count ?? 0).toBe(unbatched.length);
-      expect(latest[i]?.id ?? null).toBe(unbatched[0]?.id ?? null);
+      const [newest] = await sql<{ id: string }[]>`
+        select id from prompt_versions where project_id = ${me} and prompt_id = ${key} order by version desc limit 1`;
+      if (newest) expect(latest[i]).toEqual((await repos.prompts.versionsByIds(me, [newest.id]))[0]);
+      else expect(latest[i]).toMatchObject(notFoundPrompt(key));
+      expect(counts[i]).toBe(await counted(sql`select count(*)::int as n from prompt_versions where project_id = ${me} and prompt_id = ${key}`));
     }
+    for (const [i, { parentId, args }] of pageKeys.entries()) {
+      const expected = await ids(sql`
+        select id from prompt_versions where project_id = ${me} and prompt_id = ${parentId}
+        ${args.beforeVersion === null ? sql`` : sql`and version < ${args.beforeVersion}`}
+        order by version desc limit ${args.first + 1}`);
+      expect(ok(pages[i]!).map((r) => r.id)).toEqual(expected);
+    }
+    // The seed has what makes these checks bite: a prompt with four versions, pages cut short.
+    expect(Math.max(...counts.map((c) => ok(c)))).toBe(4);
+    expect(latest.filter((v, i) => v instanceof Error && keys[i] === foreign)).toHaveLength(2);
 
-    const other = await lab.newProject('ADMIN');
-    const foreign = createLoaders(repos, other.projectId);
-    expect(await foreign.experimentById.load(experimentIds[0]!).catch((e: Error) => e)).toBeInstanceOf(Error);
-    expect(await foreign.runCountByExperiment.load({ parentId: experimentIds[1]!, args: null })).toEqual([]);
+    expect(ok(await theirLoaders.latestVersionByPrompt.load(foreign)).promptId).toBe(foreign);
+    expect((await theirLoaders.versionCountByPrompt.loadMany(mineIds)).every((n) => n === 0)).toBe(true);
+    expect((await theirLoaders.versionsByPrompt.loadMany(mineIds.map((parentId) => ({ parentId, args: pageArgs[2]! })))).flat()).toEqual([]);
+  });
+
+  it('runsByExperiment, runCountByExperiment, latestRunByExperiment', async () => {
+    const sql = lab.database.sql;
+    const me = project.projectId;
+    const { keys, mineIds, foreign, loaders, theirLoaders } = await parentKeys('experiments', 'runs', 'experiment_id');
+    // A cursor in the middle of the runs of mine: older ones of every experiment come after it.
+    const [cursor] = await sql<{ created_at: Date; id: string }[]>`
+      select created_at, id from runs where experiment_id = ${mineIds[3]!} order by created_at desc, id desc offset 1 limit 1`;
+    const after = { createdAt: new Date(cursor!.created_at), id: cursor!.id };
+    const pageArgs: RunsPageArgs[] = [
+      { first: 2, after: null, status: null },
+      { first: 1, after: null, status: [RunStatus.RUNNING] },
+      { first: 5, after, status: null },
+      { first: 1, after: null, status: [RunStatus.FAILED, RunStatus.QUEUED] },
+    ];
+    const countArgs: (RunStatus[] | null)[] = [null, [RunStatus.RUNNING], [RunStatus.FAILED, RunStatus.QUEUED]];
+    const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((args) => ({ parentId, args }))));
+    const countKeys = shuffled(keys.flatMap((parentId) => countArgs.map((args) => ({ parentId, args }))));
+
+    const before = lab.statements();
+    const [pages, counts, latest] = await Promise.all([
+      loaders.runsByExperiment.loadMany(pageKeys),
+      loaders.runCountByExperiment.loadMany(countKeys),
+      loaders.latestRunByExperiment.loadMany(keys),
+    ]);
+    expect(lab.statements() - before).toBe(pageArgs.length + countArgs.length + 1);
+
+    const ofExperiment = (parentId: string, status: string[] | null) =>
+      sql`project_id = ${me} and experiment_id = ${parentId} ${status ? sql`and status in ${sql(status)}` : sql``}`;
+    for (const [i, { parentId, args }] of pageKeys.entries()) {
+      const expected = await ids(sql`
+        select id from runs where ${ofExperiment(parentId, args.status)}
+        ${args.after ? sql`and (created_at, id) < (${args.after.createdAt.toISOString()}::timestamptz, ${args.after.id}::uuid)` : sql``}
+        order by created_at desc, id desc limit ${args.first + 1}`);
+      expect(ok(pages[i]!).map((r) => r.id)).toEqual(expected);
+    }
+    for (const [i, { parentId, args }] of countKeys.entries()) {
+      const n = await counted(sql`select count(*)::int as n from runs where ${ofExperiment(parentId, args)}`);
+      expect(counts[i]).toEqual(n > 0 ? [{ experimentId: parentId, count: n }] : []);
+    }
+    for (const [i, key] of keys.entries()) {
+      const [newest] = await sql<{ id: string }[]>`select id from runs where ${ofExperiment(key, null)} order by created_at desc, id desc limit 1`;
+      expect(latest[i]).toEqual(newest ? (await repos.runs.byIds(me, [newest.id]))[0] : null);
+    }
+    // The seed has what makes these checks bite: runs of mine on both sides of the cursor, ties.
+    expect(pageKeys.some(({ args }, i) => args.after && ok(pages[i]!).length > 0)).toBe(true);
+    expect(pageKeys.some(({ args, parentId }, i) => args.after && mineIds.includes(parentId) && ok(pages[i]!).length === 0)).toBe(true);
+
+    expect(ok(await theirLoaders.latestRunByExperiment.load(foreign))?.experimentId).toBe(foreign);
+    expect((await theirLoaders.runCountByExperiment.loadMany(mineIds.map((parentId) => ({ parentId, args: null })))).flat()).toEqual([]);
+    expect((await theirLoaders.latestRunByExperiment.loadMany(mineIds)).every((row) => row === null)).toBe(true);
+  });
+
+  it('latestReadyVersionByDataset, versionsByDataset, versionCountByDataset', async () => {
+    const sql = lab.database.sql;
+    const me = project.projectId;
+    const { keys, mineIds, foreign, loaders, theirLoaders } = await parentKeys('datasets', 'dataset_versions', 'dataset_id');
+    const pageArgs = [
+      { first: 1, beforeVersion: null },
+      { first: 1, beforeVersion: 3 },
+      { first: 10, beforeVersion: null },
+    ];
+    const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((args) => ({ parentId, args }))));
+
+    const before = lab.statements();
+    const [latest, pages, counts] = await Promise.all([
+      loaders.latestReadyVersionByDataset.loadMany(keys),
+      loaders.versionsByDataset.loadMany(pageKeys),
+      loaders.versionCountByDataset.loadMany(keys),
+    ]);
+    expect(lab.statements() - before).toBe(1 + pageArgs.length + 1);
+
+    for (const [i, key] of keys.entries()) {
+      const [newest] = await sql<{ id: string }[]>`
+        select id from dataset_versions where project_id = ${me} and dataset_id = ${key} and status = 'READY' order by version desc limit 1`;
+      expect(latest[i]).toEqual(newest ? (await repos.datasets.versionsByIds(me, [newest.id]))[0] : null);
+      expect(counts[i]).toBe(await counted(sql`select count(*)::int as n from dataset_versions where project_id = ${me} and dataset_id = ${key}`));
+    }
+    for (const [i, { parentId, args }] of pageKeys.entries()) {
+      const expected = await ids(sql`
+        select id from dataset_versions where project_id = ${me} and dataset_id = ${parentId}
+        ${args.beforeVersion === null ? sql`` : sql`and version < ${args.beforeVersion}`}
+        order by version desc limit ${args.first + 1}`);
+      expect(ok(pages[i]!).map((r) => r.id)).toEqual(expected);
+    }
+    // The seed has what makes these checks bite: the newest READY is not the newest version,
+    // a dataset with versions but none READY.
+    const latestOf = (datasetId: string) => ok(latest[keys.indexOf(datasetId)]!);
+    expect(latestOf(mineIds[0]!)?.version).toBe(1);
+    expect(latestOf(mineIds[1]!)?.version).toBe(2);
+    expect(latestOf(mineIds[3]!)).toBeNull();
+    expect(counts[keys.indexOf(mineIds[3]!)]).toBe(1);
+
+    expect(ok(await theirLoaders.latestReadyVersionByDataset.load(foreign))?.datasetId).toBe(foreign);
+    expect((await theirLoaders.versionCountByDataset.loadMany(mineIds)).every((n) => n === 0)).toBe(true);
+    expect((await theirLoaders.latestReadyVersionByDataset.loadMany(mineIds)).every((row) => row === null)).toBe(true);
+  });
+
+  it('artifactsByRun', async () => {
+    const sql = lab.database.sql;
+    const me = project.projectId;
+    const { keys, mineIds, foreign, loaders, theirLoaders } = await parentKeys('runs', 'artifacts', 'run_id');
+    const before = lab.statements();
+    const lists = await loaders.artifactsByRun.loadMany(keys.map((parentId) => ({ parentId, args: null })));
+    expect(lab.statements() - before).toBe(1);
+    for (const [i, key] of keys.entries()) {
+      const expected = await ids(sql`
+        select id from artifacts where project_id = ${me} and run_id = ${key} and status = 'READY' order by created_at, name`);
+      expect(ok(lists[i]!).map((r) => r.id)).toEqual(expected);
+    }
+    // Oldest first, then by name; uploads not complete are left out.
+    expect(ok(lists[keys.indexOf(mineIds[0]!)]!).map((r) => r.name)).toEqual(['c.txt', 'a.txt', 'b.txt']);
+    expect(ok(lists[keys.indexOf(mineIds[1]!)]!)).toEqual([]);
+
+    expect(ok(await theirLoaders.artifactsByRun.load({ parentId: foreign, args: null })).map((r) => r.name)).toEqual(['x.txt', 'y.txt']);
+    expect((await theirLoaders.artifactsByRun.loadMany(mineIds.map((parentId) => ({ parentId, args: null })))).flat()).toEqual([]);
   });
 });
