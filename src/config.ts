@@ -20,6 +20,7 @@ const int = (fallback: number, min: number, max: number) =>
       .max(max, { message: `must be at most ${max}` }),
   );
 const HTTP = ['http:', 'https:'];
+const INT32_MAX = 2 ** 31 - 1;
 
 export const configSchema = z.object({
   server: z.object({
@@ -58,14 +59,14 @@ export const configSchema = z.object({
     ),
   }),
   datasets: z.object({
-    /** Largest dataset or artifact upload accepted. */
-    LAB_MAX_UPLOAD_BYTES: int(5 * 1024 ** 3, 1, 5 * 1024 ** 4),
+    /** Largest dataset or artifact upload accepted; sizes are GraphQL Int (32-bit), hence at most 2 GiB - 1. */
+    LAB_MAX_UPLOAD_BYTES: int(INT32_MAX, 1, INT32_MAX),
     /** Longest dataset row (a JSONL line or a CSV record) accepted. */
     LAB_MAX_ROW_BYTES: int(1024 ** 2, 1024, 256 * 1024 ** 2),
     /** Uploads larger than this use presigned multipart parts instead of one PUT. */
-    LAB_MULTIPART_THRESHOLD_BYTES: int(16 * 1024 ** 2, 5 * 1024 ** 2, 5 * 1024 ** 3),
+    LAB_MULTIPART_THRESHOLD_BYTES: int(16 * 1024 ** 2, 5 * 1024 ** 2, INT32_MAX),
     /** Size of each multipart part (S3 requires at least 5 MiB but for the last). */
-    LAB_MULTIPART_PART_BYTES: int(8 * 1024 ** 2, 5 * 1024 ** 2, 5 * 1024 ** 3),
+    LAB_MULTIPART_PART_BYTES: int(8 * 1024 ** 2, 5 * 1024 ** 2, INT32_MAX),
   }),
   postgres: z.object({
     /** Unset in `dev`: an embedded PostgreSQL runs in LAB_DATA_DIR. */

@@ -12,6 +12,7 @@ import { AuthService } from './modules/auth/auth.service.js';
 import { ProjectsRepo } from './modules/projects/projects.repo.js';
 import { ProjectsService } from './modules/projects/projects.service.js';
 import { connectDatabase, migrateDatabase } from './storage/postgres.js';
+import { createLabPubSub } from './storage/pubsub.js';
 
 function configOrExit(): Config {
   try {
@@ -46,6 +47,11 @@ function stopOnSignal(runtime: Runtime, log: (msg: string) => void): void {
     process.on(signal, onSignal);
   }
 }
+
+// A promise nobody awaited must not end a server that holds other requests and subscriptions: log it loudly instead.
+process.on('unhandledRejection', (reason) => {
+  console.error(JSON.stringify({ level: 50, msg: 'unhandled promise rejection', err: reason instanceof Error ? { message: reason.message, stack: reason.stack } : String(reason) }));
+});
 
 const program = new Command('llm-lab').description('LLM Research Lab: run and analyse experiments with large language models');
 
@@ -127,7 +133,8 @@ apiKey
     const database = connectDatabase(config.postgres.DATABASE_URL, { poolSize: 1 });
     try {
       const project = await new ProjectsService(new ProjectsRepo(database.db)).findOrCreate(options.project);
-      const { row, secret } = await new AuthService(new AuthRepo(database.db)).createKey(project.id, options.name, options.role);
+      const { pubsub } = createLabPubSub(undefined, createLogger('silent'));
+      const { row, secret } = await new AuthService(new AuthRepo(database.db), pubsub).createKey(project.id, options.name, options.role);
       console.error(`Created ${row.role} key "${row.name}" (${row.prefix}…) in project "${project.name}". The secret is shown only now:`);
       console.log(secret);
     } finally {

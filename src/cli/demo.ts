@@ -19,12 +19,14 @@ export interface DemoSeed {
 export async function seedDemo(services: Services, dataDir: string, fixedKey: string | undefined): Promise<DemoSeed> {
   const project = await services.projects.findOrCreate(DEMO_PROJECT);
   if (fixedKey) {
-    await services.auth.ensureKey(project.id, 'demo admin', 'ADMIN', fixedKey);
+    const key = await services.auth.ensureKey(project.id, 'demo admin', 'ADMIN', fixedKey);
+    if (key.revokedAt) throw new Error('LAB_ADMIN_API_KEY: this key was revoked; set another value, or unset it to have one generated.');
     return { projectId: project.id, newKey: fixedKey, keyFile: null };
   }
   const keyFile = join(dataDir, 'admin-api-key');
   const saved = existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : '';
-  if (saved && (await services.auth.ensureKey(project.id, 'demo admin', 'ADMIN', saved))) {
+  // A saved key that was revoked meanwhile is replaced by a new one, printed like the first.
+  if (saved && !(await services.auth.ensureKey(project.id, 'demo admin', 'ADMIN', saved)).revokedAt) {
     return { projectId: project.id, newKey: null, keyFile };
   }
   const { secret } = await services.auth.createKey(project.id, 'demo admin', 'ADMIN');

@@ -93,7 +93,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { mo
     const database = connectDatabase(databaseUrl, { poolSize: config.postgres.DATABASE_POOL_SIZE });
     stops.push(database.close);
     const secretKey = loadOrCreateSecretKey(config.lab.LAB_SECRET_KEY, dev ? dataDir : null);
-    const { pubsub, close } = createLabPubSub(config.redis.REDIS_URL);
+    const { pubsub, close } = createLabPubSub(config.redis.REDIS_URL, logger);
     stops.push(close);
     const blobFactory = blobStoreFactory(config, secretKey);
 

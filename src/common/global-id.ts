@@ -15,7 +15,7 @@ export const NodeType = {
 } as const;
 export type NodeType = (typeof NodeType)[keyof typeof NodeType];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`).toString('base64url');
@@ -27,7 +27,7 @@ export function parseGlobalId(globalId: string): { type: NodeType; id: string } 
   const sep = text.indexOf(':');
   const type = text.slice(0, sep) as NodeType;
   const id = text.slice(sep + 1);
-  if (sep < 1 || !(type in NodeType) || !UUID.test(id)) return null;
+  if (sep < 1 || !Object.hasOwn(NodeType, type) || !UUID.test(id)) return null;
   return { type, id };
 }
 

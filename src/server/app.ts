@@ -6,11 +6,11 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { AppError } from '../common/errors.js';
 import type { SecretBox } from '../common/secret-box.js';
 import type { Viewer } from '../modules/auth/viewer.js';
@@ -67,16 +67,38 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
   const schema = await buildLabSchema(pubsub);
   const formatError = createErrorFormatter(logger);
 
-  const contextFor = (viewer: Viewer, requestId: string): Context => ({
-    requestId,
-    viewer,
-    logger: logger.child({ requestId, subject: viewer.subject }),
-    loaders: createLoaders(repos, viewer.projectId),
-    services,
-    pubsub,
-  });
+  const contextFor = (viewer: Viewer, requestId: string): Context => {
+    const context: Context = {
+      requestId,
+      viewer,
+      logger: logger.child({ requestId, subject: viewer.subject }),
+      loaders: createLoaders(repos, viewer.projectId),
+      resetLoaders: () => {
+        context.loaders = createLoaders(repos, viewer.projectId);
+      },
+      services,
+      pubsub,
+    };
+    return context;
+  };
+  // The same rules over HTTP and WebSocket; production also refuses introspection.
+  const validationRules = deps.production ? [NoSchemaIntrospectionCustomRule] : [];
+  // graphql-ws wants GraphQLError instances back from onSubscribe: rebuild them from the formatted errors.
+  const clientError = (err: unknown): GraphQLError[] => {
+    const error = err instanceof GraphQLError ? err : new GraphQLError(String(err), { originalError: err as Error });
+    const shown = formatError(error.toJSON(), error);
+    return [new GraphQLError(shown.message, { path: shown.path, extensions: shown.extensions })];
+  };
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
+  // Messages are GraphQL operations: the HTTP body limit applies to them too, before authentication.
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  const revocations = pubsub.subscribe('api-key:revoked');
+  const closingRevoked = (async () => {
+    for await (const { apiKeyId } of revocations) {
+      for (const socket of socketsByKey.get(apiKeyId) ?? []) socket.close(CloseCode.Unauthorized, 'This API key was revoked.');
+    }
+  })();
   const formatResult = (result: ExecutionResult): ExecutionResult =>
     result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e) as GraphQLError) } : result;
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
@@ -85,7 +107,14 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
       // Authenticates once per connection; a bad key closes the socket with 4401 and the reason.
       onConnect: async (ctx) => {
         try {
-          ctx.extra.viewer = await services.auth.authenticate(ctx.connectionParams?.authorization);
+          const viewer = await services.auth.authenticate(ctx.connectionParams?.authorization);
+          ctx.extra.viewer = viewer;
+          const sockets = socketsByKey.get(viewer.apiKeyId) ?? new Set();
+          socketsByKey.set(viewer.apiKeyId, sockets.add(ctx.extra.socket));
+          ctx.extra.socket.once('close', () => {
+            sockets.delete(ctx.extra.socket);
+            if (sockets.size === 0) socketsByKey.delete(viewer.apiKeyId);
+          });
           return true;
         } catch (err) {
           if (!(err instanceof AppError)) logger.error({ err }, 'graphql-ws authentication failed');
@@ -93,7 +122,25 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
           return false;
         }
       },
-      context: (ctx) => contextFor(ctx.extra.viewer!, randomUUID()),
+      // Each operation re-checks the key (a revoked key stops at once) and is validated like HTTP.
+      onSubscribe: async (ctx, _id, payload) => {
+        const viewer = ctx.extra.viewer!;
+        try {
+          await services.auth.recheck(viewer);
+          const document = parse(payload.query);
+          const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
+          if (errors.length > 0) return errors.map((e) => clientError(e)[0]!);
+          return {
+            schema,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue: contextFor(viewer, randomUUID()),
+          };
+        } catch (err) {
+          return clientError(err);
+        }
+      },
       onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e) as GraphQLError),
     },
@@ -104,6 +151,7 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
     schema,
     formatError,
     introspection: !deps.production,
+    validationRules,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -111,7 +159,15 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
-      { serverWillStart: async () => ({ drainServer: async () => wsCleanup.dispose() }) },
+      {
+        serverWillStart: async () => ({
+          drainServer: async () => {
+            await revocations.return?.();
+            await closingRevoked;
+            await wsCleanup.dispose();
+          },
+        }),
+      },
     ],
   });
   await apollo.start();

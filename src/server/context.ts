@@ -32,6 +32,8 @@ export interface Context {
   viewer: Viewer;
   logger: Logger;
   loaders: Loaders;
+  /** New, empty loaders: each event of a long-lived subscription reads fresh data. */
+  resetLoaders(): void;
   services: Services;
   pubsub: LabPubSub;
 }

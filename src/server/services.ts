@@ -46,7 +46,7 @@ export function createServices(repos: Repos, deps: ServiceDeps) {
   const runs = new RunsService(repos.runs);
   return {
     projects: new ProjectsService(repos.projects),
-    auth: new AuthService(repos.auth),
+    auth: new AuthService(repos.auth, deps.pubsub),
     experiments: new ExperimentsService(repos.experiments, deps.pubsub),
     models: new ModelsService(repos.models, deps.secrets),
     prompts: new PromptsService(repos.prompts),

@@ -1,6 +1,7 @@
 import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 
 /**
  * Typed topics, one per entity: subscribers of `experiment:updated` listen on one experiment's id.
@@ -10,6 +11,8 @@ export type Topics = {
   'experiment:updated': [experimentId: string, payload: { experimentId: string }];
   /** Wakes idle workers: a dataset version is waiting to be validated. */
   'jobs:dataset-validation': [payload: { datasetVersionId: string }];
+  /** Every API process closes the WebSocket connections that authenticated with this key. */
+  'api-key:revoked': [payload: { apiKeyId: string }];
 };
 
 export type LabPubSub = PubSub<Topics>;
@@ -19,16 +22,70 @@ export interface PubSubHandle {
   close(): Promise<void>;
 }
 
-/** Redis pub/sub when a URL is given (events cross processes), else in this process only. */
-export function createLabPubSub(redisUrl?: string): PubSubHandle {
-  if (!redisUrl) return { pubsub: createPubSub<Topics>(), close: async () => {} };
-  const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
+type Listener = (event: CustomEvent) => void;
+type ListenerArg = Listener | { handleEvent: Listener } | null;
+
+/**
+ * Redis channels as the event target of graphql-yoga's PubSub. Written here because
+ * @graphql-yoga/redis-event-target leaves its publish/subscribe promises unhandled, so a Redis
+ * outage rejects them unobserved and ends the process; here a failed call is logged, and pub/sub
+ * resumes when ioredis reconnects (it re-subscribes by itself).
+ */
+export function createRedisEventTarget(publisher: Redis, subscriber: Redis, logger: Logger): TypedEventTarget<CustomEvent> {
+  const listeners = new Map<string, Set<Listener>>();
+  const logFailure = (action: string, channel: string) => (err: unknown) => logger.warn({ err, channel }, `redis pub/sub: ${action} failed`);
+  subscriber.on('message', (channel: string, message: string) => {
+    const callbacks = listeners.get(channel);
+    if (!callbacks) return;
+    const event = new CustomEvent(channel, { detail: message === '' ? null : JSON.parse(message) });
+    for (const callback of callbacks) callback(event);
+  });
+  const callbackOf = (listener: ListenerArg): Listener | null =>
+    listener === null ? null : 'handleEvent' in listener ? (e) => listener.handleEvent(e) : listener;
+  const registered = new WeakMap<object, Listener>();
   return {
-    pubsub: createPubSub<Topics>({ eventTarget }),
+    addEventListener(channel: string, listener: ListenerArg) {
+      const callback = callbackOf(listener);
+      if (!callback || !listener) return;
+      registered.set(listener, callback);
+      let callbacks = listeners.get(channel);
+      if (!callbacks) {
+        callbacks = new Set();
+        listeners.set(channel, callbacks);
+        subscriber.subscribe(channel).catch(logFailure('subscribe', channel));
+      }
+      callbacks.add(callback);
+    },
+    removeEventListener(channel: string, listener: ListenerArg) {
+      const callback = listener && registered.get(listener);
+      const callbacks = listeners.get(channel);
+      if (!callback || !callbacks) return;
+      callbacks.delete(callback);
+      if (callbacks.size > 0) return;
+      listeners.delete(channel);
+      subscriber.unsubscribe(channel).catch(logFailure('unsubscribe', channel));
+    },
+    dispatchEvent(event: CustomEvent) {
+      publisher.publish(event.type, event.detail === undefined ? '' : JSON.stringify(event.detail)).catch(logFailure('publish', event.type));
+      return true;
+    },
+  } as unknown as TypedEventTarget<CustomEvent>;
+}
+
+/** Redis pub/sub when a URL is given (events cross processes), else in this process only. */
+export function createLabPubSub(redisUrl: string | undefined, logger: Logger): PubSubHandle {
+  if (!redisUrl) return { pubsub: createPubSub<Topics>(), close: async () => {} };
+  const client = () => {
+    const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+    redis.on('error', (err) => logger.warn({ err }, 'redis connection error; retrying'));
+    return redis;
+  };
+  const publisher = client();
+  const subscriber = client();
+  return {
+    pubsub: createPubSub<Topics>({ eventTarget: createRedisEventTarget(publisher, subscriber, logger) }),
     close: async () => {
-      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+      await Promise.allSettled([publisher.quit(), subscriber.quit()]);
     },
   };
 }

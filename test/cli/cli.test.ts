@@ -97,6 +97,23 @@ describe('llm-lab dev', () => {
     }
   }, 120_000);
 
+  it('makes the demo admin key exactly LAB_ADMIN_API_KEY when it is set, and prints no other key', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lab-dev-key-'));
+    dataDirs.push(dataDir);
+    const fixedKey = `lab_scripted_${randomBytes(16).toString('hex')}`;
+    const child = llmLab(['dev'], { LAB_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LAB_ADMIN_API_KEY: fixedKey });
+    const out = output(child);
+    try {
+      const url = await waitFor('the GraphQL URL', child, () => /GraphQL \(HTTP and WebSocket\): (\S+)/.exec(out.text())?.[1], out.text);
+      const { viewer } = await httpClient(url, fixedKey).request(ViewerQuery);
+      expect(viewer).toMatchObject({ role: 'ADMIN', project: { name: 'Demo' } });
+      expect(out.text().match(/lab_\S+/g)?.filter((k) => k !== fixedKey)).toEqual([]);
+    } finally {
+      child.kill('SIGINT');
+      expect(await exited(child)).toBe(0);
+    }
+  }, 60_000);
+
   it('refuses to start with a bad variable, naming it', async () => {
     const child = llmLab(['dev'], { PORT: 'eighty' });
     const out = output(child);

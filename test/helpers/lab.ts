@@ -100,8 +100,8 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   // The driver's own catalog query on each new pool connection is not the application's round-trip.
   const countStatement = (query: string) => void (query.includes('pg_catalog.pg_type') || statements++);
   const database = connectDatabase(own?.url ?? inject('databaseUrl'), { poolSize: 5, onQuery: countStatement });
-  const { pubsub, close: closePubSub } = createLabPubSub(process.env.TEST_REDIS_URL);
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const { pubsub, close: closePubSub } = createLabPubSub(process.env.TEST_REDIS_URL, logger);
   const blobs = testBlobStore(options.blobs ?? 'local');
   const uploads = { ...TEST_UPLOADS, ...options.uploads };
   const server = await startServer(

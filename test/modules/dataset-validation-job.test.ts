@@ -81,5 +81,29 @@ describe('dataset validation job', () => {
     const failed = await statusOf(id);
     expect(failed.status).toBe('FAILED');
     expect(failed.errors[0]!.message).toContain(`could not be read after ${MAX_VALIDATION_ATTEMPTS} attempts`);
+    expect(failed.errors[0]!.message).not.toContain('missing.jsonl');
+  });
+
+  it('fails a version whose earlier attempts never finished (their workers died) instead of claiming it forever', async () => {
+    const repo = new DatasetsRepo(lab.database.db);
+    const job = new DatasetValidationJob(repo, blobs, 1024 ** 2, logger);
+    const id = await waitingVersion('{"input":{"q":1}}\n', null, MAX_VALIDATION_ATTEMPTS);
+    expect(await job.runOnce()).toBe(true);
+    expect((await statusOf(id)).status).toBe('FAILED');
+  });
+
+  it('ignores the late writes of a worker whose lease was taken over', async () => {
+    const repo = new DatasetsRepo(lab.database.db);
+    await waitingVersion('{"input":{"q":1}}\n', null);
+    const stale = (await repo.claimValidation(60))!;
+    await lab.database.sql`update dataset_versions set lease_until = now() - interval '1 second' where id = ${stale.id}`;
+    const current = (await repo.claimValidation(60))!;
+    expect(current.id).toBe(stale.id);
+    const outcome = { status: 'FAILED' as const, sha256: null, rowCount: null, columns: [], errors: [{ line: 0, message: 'late' }] };
+    expect(await repo.extendLease(stale, 1)).toBe(false);
+    expect(await repo.finishValidation(stale, outcome)).toBe(false);
+    expect((await statusOf(stale.id)).status).toBe('VALIDATING');
+    expect(await repo.finishValidation(current, { ...outcome, status: 'READY', errors: [] })).toBe(true);
+    expect((await statusOf(stale.id)).status).toBe('READY');
   });
 });

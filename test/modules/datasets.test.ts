@@ -47,7 +47,7 @@ async function upload(client: GraphQLClient, datasetId: string, format: 'JSONL' 
     }
   }
   const complete = () => client.request(CompleteDatasetUpload, { datasetVersionId: grant.datasetVersion.id, parts: grant.url ? null : parts });
-  return { grant, responses, complete, versionId: grant.datasetVersion.id };
+  return { grant, responses, complete, versionId: grant.datasetVersion.id, etags: parts.map((p) => p.etag) };
 }
 
 async function settled(client: GraphQLClient, id: string, previewLimit = 10) {
@@ -132,6 +132,25 @@ describe.each(['local', 's3'] as const)('datasets on the %s blob store', (kind) 
     expect((await settled(t.project.client, versionId, 1)).status).toBe('READY');
   }, 60_000);
 
+  it('completes a multipart upload once under concurrent calls, and after a join that was not recorded', async () => {
+    const datasetId = await newDataset('multipart-retry');
+    const file = bigJsonl(34_000, 520);
+    const racing = await upload(t.project.client, datasetId, 'JSONL', file);
+    const results = await Promise.all([racing.complete(), racing.complete(), racing.complete()]);
+    expect(results.map((r) => r.completeDatasetUpload.status).every((s) => s === 'VALIDATING' || s === 'READY')).toBe(true);
+    expect((await settled(t.project.client, racing.versionId, 1)).status).toBe('READY');
+
+    // The parts were joined (as by a call that died before recording it); completing again finds the file.
+    const retried = await upload(t.project.client, datasetId, 'JSONL', file);
+    const key = (await t.lab.database.sql<{ blob_key: string; upload_id: string }[]>`
+      select blob_key, upload_id from dataset_versions where version = ${retried.grant.datasetVersion.version} and dataset_id = (
+        select dataset_id from dataset_versions where blob_key like ${'%/v1.jsonl'} and id = ${Buffer.from(racing.versionId, 'base64url').toString().split(':')[1]!})`)[0]!;
+    const parts = retried.grant.parts!.map((p, i) => ({ partNumber: p.partNumber, etag: retried.etags[i]! }));
+    await t.lab.server.blobs.completeMultipart(key.blob_key, key.upload_id, parts);
+    expect((await retried.complete()).completeDatasetUpload.status).toMatch(/VALIDATING|READY/);
+    expect((await settled(t.project.client, retried.versionId, 1)).rowCount).toBe(34_000);
+  }, 60_000);
+
   it('marks a malformed file FAILED with errors naming the bad lines, and offers no rows or download', async () => {
     const datasetId = await newDataset('broken');
     const file = Buffer.from(
@@ -154,7 +173,7 @@ describe.each(['local', 's3'] as const)('datasets on the %s blob store', (kind) 
     const datasetId = await newDataset('wrong-size');
     const file = jsonl([{ input: { q: 'a' } }]);
     const sent = Buffer.concat([file, Buffer.from(JSON.stringify({ input: { q: 'b' } }) + '\n')]);
-    const { complete, versionId, responses } = await upload(t.project.client, datasetId, 'JSONL', file, { send: sent });
+    const { complete, versionId, responses, grant } = await upload(t.project.client, datasetId, 'JSONL', file, { send: sent });
     const error = await graphqlError(complete());
     expect(error.code).toBe('BAD_USER_INPUT');
     if (kind === 'local') {
@@ -167,6 +186,11 @@ describe.each(['local', 's3'] as const)('datasets on the %s blob store', (kind) 
     }
     const { node } = await t.project.client.request(GetDatasetVersion, { id: versionId });
     expect(node && 'status' in node && node.status).toBe('AWAITING_UPLOAD');
+    // The right file through the same URL is then accepted.
+    const retry = await fetch(grant.url!, { method: 'PUT', headers: grant.headers as Record<string, string>, body: file });
+    expect(retry.status).toBe(200);
+    await complete();
+    expect((await settled(t.project.client, versionId)).rowCount).toBe(1);
   });
 
   it('refuses a file whose SHA-256 differs from the declared one', async () => {

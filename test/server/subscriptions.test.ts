@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { subscribe, useTestLab, wsClient } from '../helpers/lab.js';
-import { ArchiveExperiment, CreateExperiment, ExperimentUpdated, UpdateExperiment } from '../helpers/operations.js';
+import { ArchiveExperiment, CreateApiKey, CreateExperiment, ExperimentUpdated, RevokeApiKey, UpdateExperiment } from '../helpers/operations.js';
 
 const t = useTestLab('RESEARCHER');
+
+/** Calls `poke` every 50 ms until `pending` settles (at most 5 s). */
+async function untilSettled(pending: Promise<unknown>, poke: () => Promise<unknown>): Promise<void> {
+  let settled = false;
+  void pending.finally(() => (settled = true));
+  for (let i = 0; i < 100 && !settled; i++) {
+    await poke();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('graphql-ws on /graphql', () => {
   it('streams an experiment to an authenticated subscriber each time it changes', async () => {
@@ -11,9 +21,8 @@ describe('graphql-ws on /graphql', () => {
     try {
       const events = subscribe(client, ExperimentUpdated, { id: createExperiment.id });
       const first = events.next();
-      // The subscription is registered once the server has acknowledged it; an update before that would be missed.
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      await t.project.client.request(UpdateExperiment, { id: createExperiment.id, input: { name: 'renamed' } });
+      // graphql-ws does not say when the server has registered a subscription: update until an event comes.
+      await untilSettled(first, () => t.project.client.request(UpdateExperiment, { id: createExperiment.id, input: { name: 'renamed' } }));
       expect((await first).value?.data?.experimentUpdated).toEqual({ id: createExperiment.id, name: 'renamed', archived: false });
       await t.project.client.request(ArchiveExperiment, { id: createExperiment.id });
       expect((await events.next()).value?.data?.experimentUpdated).toMatchObject({ name: 'renamed', archived: true });
@@ -37,6 +46,49 @@ describe('graphql-ws on /graphql', () => {
         );
       expect(closed?.code).toBe(4401);
       expect(closed?.reason).toContain(reason);
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describe('graphql-ws and revoked keys', () => {
+  const t = useTestLab('ADMIN');
+
+  it('closes an open connection with 4401 as soon as its key is revoked', async () => {
+    const { createExperiment } = await t.project.client.request(CreateExperiment, { input: { name: 'watched by a soon revoked key' } });
+    const { createApiKey } = await t.project.client.request(CreateApiKey, { name: 'soon revoked', role: 'ADMIN' });
+    const client = wsClient(t.lab.wsUrl, createApiKey.secret);
+    try {
+      const events = subscribe(client, ExperimentUpdated, { id: createExperiment.id });
+      const first = events.next();
+      await untilSettled(first, () => t.project.client.request(UpdateExperiment, { id: createExperiment.id, input: { name: 'seen' } }));
+      expect((await first).value?.data?.experimentUpdated.name).toBe('seen');
+
+      const closed = events.next().then(
+        () => null,
+        (event: { code: number; reason: string }) => event,
+      );
+      await t.project.client.request(RevokeApiKey, { id: createApiKey.apiKey.id });
+      expect(await closed).toMatchObject({ code: 4401, reason: 'This API key was revoked.' });
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('validates operations over WebSocket like over HTTP', async () => {
+    const client = wsClient(t.lab.wsUrl, t.project.key);
+    try {
+      // An operation refused before it starts comes back as graphql-ws's error message: the iterator rejects with the errors.
+      const errors = await client
+        .iterate({ query: 'subscription { experimentUpdated(id: "x") { nope } }' })
+        .next()
+        .then(
+          () => [],
+          (refused: { message: string; extensions?: { code?: string } }[]) => refused,
+        );
+      expect(errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+      expect(errors[0]?.message).toContain('nope');
     } finally {
       await client.dispose();
     }

@@ -2,6 +2,7 @@ import { notFound, unauthenticated, badInput } from '../../common/errors.js';
 import { NodeType, toGlobalId } from '../../common/global-id.js';
 import type { ApiKeyRow } from '../../db/schema.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from './api-keys.js';
+import type { LabPubSub } from '../../storage/pubsub.js';
 import type { AuthRepo } from './auth.repo.js';
 import type { RoleName, Viewer } from './viewer.js';
 
@@ -10,8 +11,17 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 const HOW_TO_GET_A_KEY = 'Create one with `llm-lab api-key create --name NAME --role ROLE`, or ask an admin of your project.';
 
+function assertNotRevoked(row: ApiKeyRow): void {
+  if (row.revokedAt) {
+    throw unauthenticated(`The API key "${row.name}" (${row.prefix}…) was revoked on ${row.revokedAt.toISOString()}. ${HOW_TO_GET_A_KEY}`);
+  }
+}
+
 export class AuthService {
-  constructor(private readonly repo: AuthRepo) {}
+  constructor(
+    private readonly repo: AuthRepo,
+    private readonly pubsub: LabPubSub,
+  ) {}
 
   /** Resolves `Bearer <key>` (HTTP header or graphql-ws connectionParams) to a viewer, or throws UNAUTHENTICATED. */
   async authenticate(authorization: unknown): Promise<Viewer> {
@@ -22,14 +32,19 @@ export class AuthService {
     if (!match) throw unauthenticated('The Authorization value must be "Bearer <api key>".');
     const row = await this.repo.byHash(hashApiKey(match[1]!));
     if (!row) throw unauthenticated(`This API key is not valid. ${HOW_TO_GET_A_KEY}`);
-    if (row.revokedAt) {
-      throw unauthenticated(`The API key "${row.name}" (${row.prefix}…) was revoked on ${row.revokedAt.toISOString()}. ${HOW_TO_GET_A_KEY}`);
-    }
+    assertNotRevoked(row);
     const now = new Date();
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await this.repo.markUsed(row.id, now);
     }
     return { projectId: row.projectId, role: row.role, apiKeyId: row.id, subject: `api-key:${row.name}` };
+  }
+
+  /** Checks again that the key a long-lived connection authenticated with is still valid. */
+  async recheck(viewer: Viewer): Promise<void> {
+    const [row] = await this.repo.byIds(viewer.projectId, [viewer.apiKeyId]);
+    if (!row) throw unauthenticated(`This API key no longer exists. ${HOW_TO_GET_A_KEY}`);
+    assertNotRevoked(row);
   }
 
   /** Creates a key; `secret` lets `dev` install a known key (LAB_ADMIN_API_KEY). The secret is returned once. */
@@ -52,6 +67,7 @@ export class AuthService {
   async revoke(projectId: string, id: string): Promise<ApiKeyRow> {
     const row = await this.repo.revoke(projectId, id);
     if (!row) throw notFound('ApiKey', toGlobalId(NodeType.ApiKey, id));
+    this.pubsub.publish('api-key:revoked', { apiKeyId: row.id });
     return row;
   }
 }

@@ -1,5 +1,6 @@
 import { Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import { badInput } from '../../common/errors.js';
+import { UUID } from '../../common/global-id.js';
 import { PageInfo } from './node.types.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -75,7 +76,7 @@ export function createdAtKeyset(after: unknown[] | null): { createdAt: Date; id:
   if (after === null) return null;
   const [createdAt, id] = after;
   const date = typeof createdAt === 'string' ? new Date(createdAt) : null;
-  if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) {
+  if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || !UUID.test(id)) {
     throw badInput('after: the cursor does not belong to this list; pass pageInfo.endCursor from the previous page.', 'after');
   }
   return { createdAt: date, id };
@@ -85,7 +86,7 @@ export function createdAtKeyset(after: unknown[] | null): { createdAt: Date; id:
 export function versionKeyset(after: unknown[] | null): number | null {
   if (after === null) return null;
   const [version] = after;
-  if (typeof version !== 'number' || !Number.isInteger(version)) {
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1 || version > 2 ** 31 - 1) {
     throw badInput('after: the cursor does not belong to this list; pass pageInfo.endCursor from the previous page.', 'after');
   }
   return version;

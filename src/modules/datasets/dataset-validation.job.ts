@@ -12,6 +12,15 @@ const HEARTBEAT_MS = 30_000;
 export const MAX_VALIDATION_ATTEMPTS = 3;
 const RETRY_AFTER_SECONDS = 10;
 
+/** The store's own error stays in the worker's log: its text may name internal hosts. */
+const unreadable = (attempts: number) => ({
+  status: 'FAILED' as const,
+  sha256: null,
+  rowCount: null,
+  columns: [],
+  errors: [{ line: 0, message: `The stored file could not be read after ${attempts} attempts; upload it again, or ask an operator to check the worker logs.` }],
+});
+
 /**
  * Validates uploaded dataset versions: claims one VALIDATING version under a lease (so a crashed
  * worker's version is taken over when the lease runs out), streams its file through the
@@ -30,29 +39,30 @@ export class DatasetValidationJob implements Job {
 
   /** Validates one waiting version; false when none was waiting. */
   async runOnce(): Promise<boolean> {
-    const row = await this.repo.claimValidation(LEASE_SECONDS);
-    if (!row) return false;
-    const log = this.logger.child({ datasetVersionId: row.id, attempt: row.validationAttempts });
+    const claim = await this.repo.claimValidation(LEASE_SECONDS);
+    if (!claim) return false;
+    const log = this.logger.child({ datasetVersionId: claim.id, attempt: claim.validationAttempts });
+    // A version claimed more often than allowed took its workers down (killed, out of memory): stop there.
+    if (claim.validationAttempts > MAX_VALIDATION_ATTEMPTS) {
+      log.error('dataset validation never finished; marking the version FAILED');
+      await this.repo.finishValidation(claim, unreadable(MAX_VALIDATION_ATTEMPTS));
+      return true;
+    }
     const heartbeat = setInterval(() => {
-      this.repo.extendLease(row.id, LEASE_SECONDS).catch((err: unknown) => log.warn({ err }, 'could not extend the validation lease'));
+      this.repo.extendLease(claim, LEASE_SECONDS).catch((err: unknown) => log.warn({ err }, 'could not extend the validation lease'));
     }, HEARTBEAT_MS);
     try {
       const started = Date.now();
-      await this.repo.finishValidation(row.id, await this.validate(row));
-      log.info({ ms: Date.now() - started }, 'dataset version validated');
+      const recorded = await this.repo.finishValidation(claim, await this.validate(claim));
+      if (recorded) log.info({ ms: Date.now() - started }, 'dataset version validated');
+      else log.warn('the validation lease was lost to another worker; its result stands');
     } catch (err) {
-      if (row.validationAttempts >= MAX_VALIDATION_ATTEMPTS) {
+      if (claim.validationAttempts >= MAX_VALIDATION_ATTEMPTS) {
         log.error({ err }, 'dataset validation failed for the last time');
-        await this.repo.finishValidation(row.id, {
-          status: 'FAILED',
-          sha256: null,
-          rowCount: null,
-          columns: [],
-          errors: [{ line: 0, message: `The file could not be read after ${row.validationAttempts} attempts (${(err as Error).message}); upload it again.` }],
-        });
+        await this.repo.finishValidation(claim, unreadable(claim.validationAttempts));
       } else {
         log.warn({ err }, 'dataset validation failed; it will be tried again');
-        await this.repo.releaseLease(row.id, RETRY_AFTER_SECONDS);
+        await this.repo.releaseLease(claim, RETRY_AFTER_SECONDS);
       }
     } finally {
       clearInterval(heartbeat);

@@ -110,14 +110,31 @@ export class DatasetsRepo {
     });
   }
 
-  /** AWAITING_UPLOAD -> VALIDATING, once; the row as it is afterwards. */
-  async markUploaded(projectId: string, id: string): Promise<DatasetVersionRow | undefined> {
-    await this.db
-      .update(datasetVersions)
-      .set({ status: 'VALIDATING', uploadId: null })
-      .where(and(eq(datasetVersions.projectId, projectId), eq(datasetVersions.id, id), eq(datasetVersions.status, 'AWAITING_UPLOAD')));
-    const [row] = await this.versionsByIds(projectId, [id]);
-    return row;
+  /**
+   * AWAITING_UPLOAD -> VALIDATING once `check` passes, with the row locked so concurrent calls
+   * run one after the other; a version past AWAITING_UPLOAD comes back unchanged.
+   */
+  completeUpload(
+    projectId: string,
+    id: string,
+    check: (row: DatasetVersionRow) => Promise<void>,
+  ): Promise<{ row: DatasetVersionRow; completed: boolean } | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select()
+        .from(datasetVersions)
+        .where(and(eq(datasetVersions.projectId, projectId), eq(datasetVersions.id, id)))
+        .for('update');
+      if (!row) return undefined;
+      if (row.status !== 'AWAITING_UPLOAD') return { row, completed: false };
+      await check(row);
+      const [updated] = await tx
+        .update(datasetVersions)
+        .set({ status: 'VALIDATING', uploadId: null })
+        .where(eq(datasetVersions.id, id))
+        .returning();
+      return { row: updated!, completed: true };
+    });
   }
 
   /** Takes one VALIDATING version whose lease is free or expired, for `leaseSeconds`. */
@@ -145,22 +162,40 @@ export class DatasetsRepo {
     return row;
   }
 
-  async extendLease(id: string, leaseSeconds: number): Promise<void> {
-    await this.db
+  /**
+   * The rows a claim may still change: a worker whose lease ran out and was taken over holds an
+   * older attempt number, so its late writes match nothing.
+   */
+  private heldBy(claim: Pick<DatasetVersionRow, 'id' | 'validationAttempts'>) {
+    return and(
+      eq(datasetVersions.id, claim.id),
+      eq(datasetVersions.status, 'VALIDATING'),
+      eq(datasetVersions.validationAttempts, claim.validationAttempts),
+    );
+  }
+
+  /** Holds the claim for `leaseSeconds` more; false when it was lost. */
+  async extendLease(claim: DatasetVersionRow, leaseSeconds: number): Promise<boolean> {
+    const rows = await this.db
       .update(datasetVersions)
       .set({ leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})` })
-      .where(and(eq(datasetVersions.id, id), eq(datasetVersions.status, 'VALIDATING')));
+      .where(this.heldBy(claim))
+      .returning({ id: datasetVersions.id });
+    return rows.length > 0;
   }
 
   /** Lets another attempt take the version after `retryInSeconds`. */
-  async releaseLease(id: string, retryInSeconds: number): Promise<void> {
-    await this.extendLease(id, retryInSeconds);
+  async releaseLease(claim: DatasetVersionRow, retryInSeconds: number): Promise<void> {
+    await this.extendLease(claim, retryInSeconds);
   }
 
-  async finishValidation(id: string, outcome: ValidationOutcome): Promise<void> {
-    await this.db
+  /** Records the outcome once, if the claim is still held; false when another worker took the version over. */
+  async finishValidation(claim: DatasetVersionRow, outcome: ValidationOutcome): Promise<boolean> {
+    const rows = await this.db
       .update(datasetVersions)
       .set({ ...outcome, validatedAt: new Date(), leaseUntil: null })
-      .where(and(eq(datasetVersions.id, id), eq(datasetVersions.status, 'VALIDATING')));
+      .where(this.heldBy(claim))
+      .returning({ id: datasetVersions.id });
+    return rows.length > 0;
   }
 }

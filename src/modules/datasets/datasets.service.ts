@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { badInput, conflict, notFound } from '../../common/errors.js';
 import { fromGlobalId, NodeType, toGlobalId } from '../../common/global-id.js';
 import type { DatasetVersionRow } from '../../db/schema.js';
@@ -18,6 +19,8 @@ export interface UploadLimits {
 }
 
 export const MAX_PREVIEW_ROWS = 100;
+/** Previews open a download each; at most this many run at once in a process, whatever the queries ask. */
+export const CONCURRENT_PREVIEW_READS = 8;
 
 const CONTENT_TYPES: Record<DatasetFormat, string> = { JSONL: 'application/x-ndjson', CSV: 'text/csv' };
 const EXTENSIONS: Record<DatasetFormat, string> = { JSONL: 'jsonl', CSV: 'csv' };
@@ -35,6 +38,8 @@ async function asUserInput<T>(call: () => Promise<T>): Promise<T> {
 const formatBytes = (n: number) => `${n.toLocaleString('en-US')} bytes`;
 
 export class DatasetsService {
+  private readonly previewReads = pLimit(CONCURRENT_PREVIEW_READS);
+
   constructor(
     private readonly repo: DatasetsRepo,
     private readonly blobs: BlobStore,
@@ -108,30 +113,41 @@ export class DatasetsService {
    * version to the validation workers. A version past AWAITING_UPLOAD is returned as it is.
    */
   async completeUpload(projectId: string, versionId: string, parts: CompletedPartInput[] | null | undefined): Promise<DatasetVersion> {
-    const [row] = await this.repo.versionsByIds(projectId, [versionId]);
-    if (!row) throw notFound('DatasetVersion', toGlobalId(NodeType.DatasetVersion, versionId));
-    if (row.status !== 'AWAITING_UPLOAD') return DatasetVersion.fromRow(row);
-    if (row.uploadId) {
-      if (!parts?.length) {
-        throw badInput('parts: this is a multipart upload; pass every part\'s partNumber with the ETag its PUT answered.', 'parts');
+    const result = await this.repo.completeUpload(projectId, versionId, async (row) => {
+      if (row.uploadId) await this.joinParts(row, parts);
+      else if (parts?.length) throw badInput('parts: this upload is a single PUT; call completeDatasetUpload without parts.', 'parts');
+      const head = await this.blobs.head(row.blobKey);
+      if (!head) {
+        throw badInput(`No file has been uploaded for version ${row.version} yet: PUT it to the URL from createDatasetUpload, then call completeDatasetUpload again.`);
       }
-      const uploadId = row.uploadId;
-      await asUserInput(() => this.blobs.completeMultipart(row.blobKey, uploadId, parts));
-    } else if (parts?.length) {
-      throw badInput('parts: this upload is a single PUT; call completeDatasetUpload without parts.', 'parts');
+      if (head.sizeBytes !== row.sizeBytes) {
+        // Objects are write-once: the wrong file goes, so the right one can be PUT to the same URL.
+        await this.blobs.delete(row.blobKey);
+        throw badInput(
+          `The uploaded file has ${formatBytes(head.sizeBytes)}, but ${formatBytes(row.sizeBytes)} were declared; it was discarded. PUT the right file to the same URL before it expires, or start again with createDatasetUpload.`,
+        );
+      }
+    });
+    if (!result) throw notFound('DatasetVersion', toGlobalId(NodeType.DatasetVersion, versionId));
+    if (result.completed) this.pubsub.publish('jobs:dataset-validation', { datasetVersionId: result.row.id });
+    return DatasetVersion.fromRow(result.row);
+  }
+
+  /** Completes the multipart upload from every part's ETag; a retry after a join that was not recorded goes on to the size check. */
+  private async joinParts(row: DatasetVersionRow, parts: CompletedPartInput[] | null | undefined): Promise<void> {
+    const expected = Math.ceil(row.sizeBytes / row.partSizeBytes!);
+    const numbers = (parts ?? []).map((p) => p.partNumber).sort((a, b) => a - b);
+    if (numbers.length !== expected || numbers.some((n, i) => n !== i + 1)) {
+      throw badInput(`parts: this is a multipart upload of ${expected} parts; pass each partNumber from 1 to ${expected} once, with the ETag its PUT answered.`, 'parts');
     }
-    const head = await this.blobs.head(row.blobKey);
-    if (!head) {
-      throw badInput(`No file has been uploaded for version ${row.version} yet: PUT it to the URL from createDatasetUpload, then call completeDatasetUpload again.`);
+    const sorted = [...parts!].sort((a, b) => a.partNumber - b.partNumber);
+    try {
+      await this.blobs.completeMultipart(row.blobKey, row.uploadId!, sorted);
+    } catch (err) {
+      // The parts may already have been joined by a call that died before recording it: then the whole file is there.
+      if ((await this.blobs.head(row.blobKey))?.sizeBytes === row.sizeBytes) return;
+      throw err instanceof BlobInputError ? badInput(err.message, 'parts') : err;
     }
-    if (head.sizeBytes !== row.sizeBytes) {
-      throw badInput(
-        `The uploaded file has ${formatBytes(head.sizeBytes)}, but ${formatBytes(row.sizeBytes)} were declared; upload the whole file again (a new createDatasetUpload if the URL expired).`,
-      );
-    }
-    const uploaded = await this.repo.markUploaded(projectId, row.id);
-    this.pubsub.publish('jobs:dataset-validation', { datasetVersionId: row.id });
-    return DatasetVersion.fromRow(uploaded!);
   }
 
   /** The first rows of a READY version, read from the store by streaming; none before it is READY. */
@@ -140,11 +156,13 @@ export class DatasetsService {
       throw badInput(`limit: must be between 1 and ${MAX_PREVIEW_ROWS} (got ${limit}).`, 'limit');
     }
     if (row.status !== 'READY') return [];
-    const rows: DatasetRow[] = [];
-    for await (const r of readDatasetRows(await this.blobs.read(row.blobKey), row.format, { limit })) {
-      rows.push(Object.assign(new DatasetRow(), r));
-    }
-    return rows;
+    return this.previewReads(async () => {
+      const rows: DatasetRow[] = [];
+      for await (const r of readDatasetRows(await this.blobs.read(row.blobKey), row.format, { limit })) {
+        rows.push(Object.assign(new DatasetRow(), r));
+      }
+      return rows;
+    });
   }
 
   /** A presigned GET for a READY version; null before. */

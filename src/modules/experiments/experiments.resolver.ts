@@ -56,7 +56,7 @@ export class ExperimentResolver {
     @Ctx() ctx: Context,
     @Arg('id', () => ID, { description: 'The experiment to watch.' }) _id: string,
   ): Promise<Experiment> {
-    ctx.loaders.experimentById.clear(event.experimentId);
+    ctx.resetLoaders();
     return Experiment.fromRow(await ctx.loaders.experimentById.load(event.experimentId));
   }
 }

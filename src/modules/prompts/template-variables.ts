@@ -1,5 +1,8 @@
 import Mustache from 'mustache';
 
+// Mustache keeps every parsed template in a global cache that never shrinks; templates are parsed once per version here.
+Mustache.templateCache = undefined;
+
 type Token = [type: string, value: string, start: number, end: number, children?: Token[]];
 
 /**
