@@ -4,14 +4,13 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { SecretBox } from '../common/secret-box.js';
 import type { Config } from '../config.js';
-import { DatasetsRepo } from '../modules/datasets/datasets.repo.js';
-import { DatasetValidationJob } from '../modules/datasets/dataset-validation.job.js';
 import type { UploadLimits } from '../modules/datasets/datasets.service.js';
 import { startServer, type LabServer } from '../server/app.js';
 import { LocalBlobStore, S3BlobStore, type BlobStore } from '../storage/blobs/index.js';
 import { startEmbeddedPostgres } from '../storage/embedded-postgres.js';
 import { connectDatabase, migrateDatabase, type Database } from '../storage/postgres.js';
 import { createLabPubSub, type LabPubSub } from '../storage/pubsub.js';
+import { workerJobs } from '../workflow/jobs.js';
 import { startWorker } from '../workflow/worker.js';
 import { loadOrCreateSecretKey } from './secret-key.js';
 
@@ -65,8 +64,7 @@ function blobStoreFactory(config: Config, secretKey: Buffer): { kind: 's3' | 'lo
 }
 
 function startJobs(database: Database, blobs: BlobStore, pubsub: LabPubSub, config: Config, logger: Logger) {
-  const validation = new DatasetValidationJob(new DatasetsRepo(database.db), blobs, config.datasets.LAB_MAX_ROW_BYTES, logger);
-  return startWorker([validation], pubsub, logger);
+  return startWorker(workerJobs(database.db, blobs, config.datasets.LAB_MAX_ROW_BYTES, logger), pubsub, logger);
 }
 
 /**

@@ -6,8 +6,10 @@ type WakeTopic = { [T in keyof Topics]: Topics[T] extends [unknown] ? T : never 
 
 export interface Job {
   readonly name: string;
-  /** Published when work arrives, so an idle loop starts at once rather than at its next poll. */
-  readonly wakeTopic: WakeTopic;
+  /** Published when work arrives, so an idle loop starts at once rather than at its next poll; none for periodic jobs. */
+  readonly wakeTopic?: WakeTopic;
+  /** How long an idle loop waits before looking for work again (default 2 s). */
+  readonly idlePollMs?: number;
   /** Does one unit of work; false when there was none. */
   runOnce(): Promise<boolean>;
 }
@@ -26,10 +28,11 @@ const ERROR_BACKOFF_MS = 5_000;
  */
 export function startWorker(jobs: Job[], pubsub: LabPubSub, logger: Logger): Worker {
   let stopping = false;
-  const wakers = new Map<WakeTopic, Set<() => void>>();
-  const wake = (topic: WakeTopic) => [...(wakers.get(topic) ?? [])].forEach((done) => done());
-  const wakeAll = () => [...wakers.keys()].forEach(wake);
-  const subscriptions = [...new Set(jobs.map((job) => job.wakeTopic))].map((topic) => {
+  const sleepers = new Set<{ topic?: WakeTopic; wake: () => void }>();
+  /** Wakes the loops waiting on `topic`, or every loop. */
+  const wake = (topic?: WakeTopic) => [...sleepers].filter((s) => topic === undefined || s.topic === topic).forEach((s) => s.wake());
+  const topics = [...new Set(jobs.flatMap((job) => (job.wakeTopic ? [job.wakeTopic] : [])))];
+  const subscriptions = topics.map((topic) => {
     const events = pubsub.subscribe(topic);
     const listening = (async () => {
       for await (const _event of events) wake(topic);
@@ -37,27 +40,28 @@ export function startWorker(jobs: Job[], pubsub: LabPubSub, logger: Logger): Wor
     return { events, listening };
   });
 
-  const idle = (topic: WakeTopic, ms: number) =>
+  const idle = (job: Job, ms: number) =>
     new Promise<void>((resolve) => {
-      const waiting = wakers.get(topic) ?? new Set<() => void>();
-      wakers.set(topic, waiting);
-      const done = () => {
-        clearTimeout(timer);
-        waiting.delete(done);
-        resolve();
+      const sleeper = {
+        topic: job.wakeTopic,
+        wake: () => {
+          clearTimeout(timer);
+          sleepers.delete(sleeper);
+          resolve();
+        },
       };
-      const timer = setTimeout(done, ms);
-      waiting.add(done);
+      const timer = setTimeout(sleeper.wake, ms);
+      sleepers.add(sleeper);
     });
 
   const loops = jobs.map(async (job) => {
     const log = logger.child({ job: job.name });
     while (!stopping) {
       try {
-        if (!(await job.runOnce())) await idle(job.wakeTopic, IDLE_POLL_MS);
+        if (!(await job.runOnce())) await idle(job, job.idlePollMs ?? IDLE_POLL_MS);
       } catch (err) {
         log.error({ err }, 'job failed; retrying after a pause');
-        await idle(job.wakeTopic, ERROR_BACKOFF_MS);
+        await idle(job, ERROR_BACKOFF_MS);
       }
     }
   });
@@ -66,7 +70,7 @@ export function startWorker(jobs: Job[], pubsub: LabPubSub, logger: Logger): Wor
   return {
     async stop() {
       stopping = true;
-      wakeAll();
+      wake();
       await Promise.all(subscriptions.map((s) => s.events.return?.()));
       await Promise.all([...loops, ...subscriptions.map((s) => s.listening)]);
     },

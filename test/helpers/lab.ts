@@ -10,10 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { DatasetsRepo } from '../../src/modules/datasets/datasets.repo.js';
-import { DatasetValidationJob } from '../../src/modules/datasets/dataset-validation.job.js';
 import type { UploadLimits } from '../../src/modules/datasets/datasets.service.js';
 import { LocalBlobStore, S3BlobStore, type BlobStore } from '../../src/storage/blobs/index.js';
+import { workerJobs } from '../../src/workflow/jobs.js';
 import { startWorker } from '../../src/workflow/worker.js';
 import { SecretBox } from '../../src/common/secret-box.js';
 import type { RoleName } from '../../src/modules/auth/viewer.js';
@@ -110,7 +109,7 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   );
   await blobs.ready(server.blobs);
   const worker = options.worker
-    ? startWorker([new DatasetValidationJob(new DatasetsRepo(database.db), server.blobs, uploads.maxRowBytes, logger)], pubsub, logger)
+    ? startWorker(workerJobs(database.db, server.blobs, uploads.maxRowBytes, logger), pubsub, logger)
     : null;
   const graphqlUrl = `${server.url}/graphql`;
   const lab: TestLab = {

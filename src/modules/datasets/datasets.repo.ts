@@ -137,6 +137,34 @@ export class DatasetsRepo {
     });
   }
 
+  /**
+   * Uploads started more than `olderThanSeconds` ago and never completed: each is cleaned up with
+   * its row locked (a completion arriving meanwhile waits, then finds it settled), then FAILED.
+   */
+  sweepAbandoned(olderThanSeconds: number, limit: number, cleanup: (row: DatasetVersionRow) => Promise<void>): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx
+        .select()
+        .from(datasetVersions)
+        .where(and(eq(datasetVersions.status, 'AWAITING_UPLOAD'), lt(datasetVersions.createdAt, sql`now() - make_interval(secs => ${olderThanSeconds})`)))
+        .orderBy(datasetVersions.createdAt)
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      for (const row of rows) {
+        await cleanup(row);
+        await tx
+          .update(datasetVersions)
+          .set({
+            status: 'FAILED',
+            uploadId: null,
+            errors: [{ line: 0, message: 'The upload was never completed (completeDatasetUpload was not called before its URLs expired); start a new one with createDatasetUpload.' }],
+          })
+          .where(eq(datasetVersions.id, row.id));
+      }
+      return rows.length;
+    });
+  }
+
   /** Takes one VALIDATING version whose lease is free or expired, for `leaseSeconds`. */
   async claimValidation(leaseSeconds: number): Promise<DatasetVersionRow | undefined> {
     const free = this.db

@@ -77,6 +77,8 @@ export interface BlobStore {
 }
 
 export const DEFAULT_URL_EXPIRY_SECONDS = 15 * 60;
+/** An upload not completed an hour after its URLs expired never will be; workers then clean it up. */
+export const ABANDONED_UPLOAD_AFTER_SECONDS = DEFAULT_URL_EXPIRY_SECONDS + 3600;
 
 /** S3's limits; both adapters apply them so that a client written against one works against the other. */
 export const MAX_URL_EXPIRY_SECONDS = 7 * 24 * 60 * 60;
