@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { AbandonedArtifactUploadsJob } from '../modules/artifacts/abandoned-uploads.job.js';
+import { abandonedArtifactUploadsJob } from '../modules/artifacts/abandoned-uploads.job.js';
 import { ArtifactsRepo } from '../modules/artifacts/artifacts.repo.js';
-import { AbandonedDatasetUploadsJob } from '../modules/datasets/abandoned-uploads.job.js';
+import { abandonedDatasetUploadsJob } from '../modules/datasets/abandoned-uploads.job.js';
 import { DatasetValidationJob } from '../modules/datasets/dataset-validation.job.js';
 import { DatasetsRepo } from '../modules/datasets/datasets.repo.js';
 import type { BlobStore } from '../storage/blobs/index.js';
@@ -13,7 +13,7 @@ export function workerJobs(db: Db, blobs: BlobStore, maxRowBytes: number, logger
   const datasets = new DatasetsRepo(db);
   return [
     new DatasetValidationJob(datasets, blobs, maxRowBytes, logger),
-    new AbandonedDatasetUploadsJob(datasets, blobs, logger),
-    new AbandonedArtifactUploadsJob(new ArtifactsRepo(db), blobs, logger),
+    abandonedDatasetUploadsJob(datasets, blobs, logger),
+    abandonedArtifactUploadsJob(new ArtifactsRepo(db), blobs, logger),
   ];
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { AbandonedArtifactUploadsJob } from '../../src/modules/artifacts/abandoned-uploads.job.js';
+import { abandonedArtifactUploadsJob } from '../../src/modules/artifacts/abandoned-uploads.job.js';
 import { ArtifactsRepo } from '../../src/modules/artifacts/artifacts.repo.js';
-import { AbandonedDatasetUploadsJob } from '../../src/modules/datasets/abandoned-uploads.job.js';
+import { abandonedDatasetUploadsJob } from '../../src/modules/datasets/abandoned-uploads.job.js';
 import { DatasetsRepo } from '../../src/modules/datasets/datasets.repo.js';
 import { NodeType, toGlobalId } from '../../src/common/global-id.js';
 import { useTestLab } from '../helpers/lab.js';
@@ -33,7 +33,7 @@ describe.each(['local', 's3'] as const)('abandoned uploads on the %s blob store'
     expect(firstPart.status).toBe(200);
     expect(await t.lab.server.blobs.head(putKey!)).not.toBeNull();
 
-    const job = new AbandonedDatasetUploadsJob(new DatasetsRepo(t.lab.database.db), t.lab.server.blobs, logger);
+    const job = abandonedDatasetUploadsJob(new DatasetsRepo(t.lab.database.db), t.lab.server.blobs, logger);
     expect(await job.runOnce()).toBe(false); // fewer than a batch: nothing more to do now
 
     for (const abandoned of [put, multipart]) {
@@ -68,7 +68,7 @@ describe.each(['local', 's3'] as const)('abandoned uploads on the %s blob store'
     const recent = await start('recent.txt');
     await age('artifacts', rowId(old.artifact.id));
 
-    const job = new AbandonedArtifactUploadsJob(new ArtifactsRepo(t.lab.database.db), t.lab.server.blobs, logger);
+    const job = abandonedArtifactUploadsJob(new ArtifactsRepo(t.lab.database.db), t.lab.server.blobs, logger);
     await job.runOnce();
     const left = await t.lab.database.sql<{ name: string }[]>`select name from artifacts where run_id = ${run!.id}`;
     expect(left.map((r) => r.name)).toEqual(['recent.txt']);
