@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, parse, specifiedRules, validate, type ExecutionResult } from 'graphql';
+import { GraphQLError, parse, specifiedRules, validate, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -20,6 +20,7 @@ import type { LabPubSub } from '../storage/pubsub.js';
 import { createLoaders, type Context } from './context.js';
 import { createErrorFormatter } from './errors.js';
 import { buildLabSchema } from './schema.js';
+import { assertWithinCost, costLimitPlugin, validationRules } from './security.js';
 import { createRepos, createServices, type Services } from './services.js';
 import type { UploadLimits } from '../modules/datasets/datasets.service.js';
 import { createLocalBlobRouter, LocalBlobStore, type BlobStore } from '../storage/blobs/index.js';
@@ -81,8 +82,8 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
     };
     return context;
   };
-  // The same rules over HTTP and WebSocket; production also refuses introspection.
-  const validationRules = deps.production ? [NoSchemaIntrospectionCustomRule] : [];
+  // The same rules over HTTP and WebSocket (src/server/security.ts).
+  const rules = validationRules(deps.production);
   // graphql-ws wants GraphQLError instances back from onSubscribe: rebuild them from the formatted errors.
   const clientError = (err: unknown): GraphQLError[] => {
     const error = err instanceof GraphQLError ? err : new GraphQLError(String(err), { originalError: err as Error });
@@ -128,8 +129,9 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
         try {
           await services.auth.recheck(viewer);
           const document = parse(payload.query);
-          const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
+          const errors = validate(schema, document, [...specifiedRules, ...rules]);
           if (errors.length > 0) return errors.map((e) => clientError(e)[0]!);
+          assertWithinCost(schema, document, payload.variables ?? {}, payload.operationName);
           return {
             schema,
             document,
@@ -151,7 +153,7 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
     schema,
     formatError,
     introspection: !deps.production,
-    validationRules,
+    validationRules: rules,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
@@ -159,6 +161,7 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      costLimitPlugin(schema),
       {
         serverWillStart: async () => ({
           drainServer: async () => {

@@ -70,7 +70,11 @@ export class DatasetVersionResolver {
     return Dataset.fromRow(await ctx.loaders.datasetById.load(version.row.datasetId));
   }
 
-  @FieldResolver(() => [DatasetRow], { description: 'The first rows of a READY version (none before); limit 1 to 100.' })
+  @FieldResolver(() => [DatasetRow], {
+    description: 'The first rows of a READY version (none before); limit 1 to 100.',
+    // Each preview downloads the start of a file.
+    complexity: ({ args }) => 10 + (typeof args.limit === 'number' ? args.limit : 10),
+  })
   preview(
     @Root() version: DatasetVersion,
     @Ctx() ctx: Context,
