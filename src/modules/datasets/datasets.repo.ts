@@ -1,7 +1,7 @@
-import { and, count, desc, eq, inArray, isNull, lt, lte, max, or, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lt, max, or, sql } from 'drizzle-orm';
 import { datasets, datasetVersions, type DatasetRow, type DatasetVersionRow } from '../../db/schema.js';
 import type { Db } from '../../storage/postgres.js';
-import { afterCreatedAt, newestFirst } from '../common/keyset.js';
+import { afterCreatedAt, firstPerParent, newestFirst } from '../common/keyset.js';
 
 export interface VersionPageArgs {
   first: number;
@@ -54,21 +54,19 @@ export class DatasetsRepo {
 
   /** Up to first + 1 versions of each dataset, newest first, in one statement. */
   versionPages(projectId: string, datasetIds: readonly string[], args: VersionPageArgs): Promise<DatasetVersionRow[]> {
-    const ranked = this.db
-      .select({
-        id: datasetVersions.id,
-        rank: sql<number>`row_number() over (partition by ${datasetVersions.datasetId} order by ${datasetVersions.version} desc)`.as('rank'),
-      })
-      .from(datasetVersions)
-      .where(
-        and(
-          eq(datasetVersions.projectId, projectId),
-          inArray(datasetVersions.datasetId, [...datasetIds]),
-          args.beforeVersion === null ? undefined : lt(datasetVersions.version, args.beforeVersion),
-        ),
-      )
-      .as('ranked');
-    const pageIds = this.db.select({ id: ranked.id }).from(ranked).where(lte(ranked.rank, args.first + 1));
+    const pageIds = firstPerParent(
+      this.db,
+      datasetVersions,
+      datasetVersions.id,
+      datasetVersions.datasetId,
+      [desc(datasetVersions.version)],
+      and(
+        eq(datasetVersions.projectId, projectId),
+        inArray(datasetVersions.datasetId, [...datasetIds]),
+        args.beforeVersion === null ? undefined : lt(datasetVersions.version, args.beforeVersion),
+      ),
+      args.first + 1,
+    );
     return this.db.select().from(datasetVersions).where(inArray(datasetVersions.id, pageIds)).orderBy(desc(datasetVersions.version));
   }
 

@@ -1,7 +1,7 @@
-import { and, count, desc, eq, inArray, lt, lte, max, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, lt, max } from 'drizzle-orm';
 import { prompts, promptVersions, type PromptRow, type PromptVersionRow } from '../../db/schema.js';
 import type { Db } from '../../storage/postgres.js';
-import { afterCreatedAt, newestFirst } from '../common/keyset.js';
+import { afterCreatedAt, firstPerParent, newestFirst } from '../common/keyset.js';
 
 export interface VersionsPageArgs {
   first: number;
@@ -45,21 +45,19 @@ export class PromptsRepo {
 
   /** Up to first + 1 versions of each prompt, newest first, in one statement. */
   versionPages(projectId: string, promptIds: readonly string[], args: VersionsPageArgs): Promise<PromptVersionRow[]> {
-    const ranked = this.db
-      .select({
-        id: promptVersions.id,
-        rank: sql<number>`row_number() over (partition by ${promptVersions.promptId} order by ${promptVersions.version} desc)`.as('rank'),
-      })
-      .from(promptVersions)
-      .where(
-        and(
-          eq(promptVersions.projectId, projectId),
-          inArray(promptVersions.promptId, [...promptIds]),
-          args.beforeVersion === null ? undefined : lt(promptVersions.version, args.beforeVersion),
-        ),
-      )
-      .as('ranked');
-    const pageIds = this.db.select({ id: ranked.id }).from(ranked).where(lte(ranked.rank, args.first + 1));
+    const pageIds = firstPerParent(
+      this.db,
+      promptVersions,
+      promptVersions.id,
+      promptVersions.promptId,
+      [desc(promptVersions.version)],
+      and(
+        eq(promptVersions.projectId, projectId),
+        inArray(promptVersions.promptId, [...promptIds]),
+        args.beforeVersion === null ? undefined : lt(promptVersions.version, args.beforeVersion),
+      ),
+      args.first + 1,
+    );
     return this.db.select().from(promptVersions).where(inArray(promptVersions.id, pageIds)).orderBy(desc(promptVersions.version));
   }
 

@@ -1,7 +1,7 @@
-import { and, count, desc, eq, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import { runs, type RunRow } from '../../db/schema.js';
 import type { Db } from '../../storage/postgres.js';
-import { afterCreatedAt, newestFirst } from '../common/keyset.js';
+import { afterCreatedAt, firstPerParent, newestFirst } from '../common/keyset.js';
 import type { RunStatus } from './runs.types.js';
 
 export interface RunsPageArgs {
@@ -27,20 +27,15 @@ export class RunsRepo {
 
   /** Up to first + 1 runs of each experiment, newest first, in one statement. */
   pagesByExperiment(projectId: string, experimentIds: readonly string[], args: RunsPageArgs): Promise<RunRow[]> {
-    const ranked = this.db
-      .select({
-        id: runs.id,
-        rank: sql<number>`row_number() over (partition by ${runs.experimentId} order by ${runs.createdAt} desc, ${runs.id} desc)`.as('rank'),
-      })
-      .from(runs)
-      .where(
-        and(
-          this.ofExperiments(projectId, experimentIds, args.status),
-          afterCreatedAt(runs, args.after),
-        ),
-      )
-      .as('ranked');
-    const pageIds = this.db.select({ id: ranked.id }).from(ranked).where(lte(ranked.rank, args.first + 1));
+    const pageIds = firstPerParent(
+      this.db,
+      runs,
+      runs.id,
+      runs.experimentId,
+      newestFirst(runs),
+      and(this.ofExperiments(projectId, experimentIds, args.status), afterCreatedAt(runs, args.after)),
+      args.first + 1,
+    );
     return this.db.select().from(runs).where(inArray(runs.id, pageIds)).orderBy(...newestFirst(runs));
   }
 
