@@ -84,11 +84,11 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
   };
   // The same rules over HTTP and WebSocket (src/server/security.ts).
   const rules = validationRules(deps.production);
-  // graphql-ws wants GraphQLError instances back from onSubscribe: rebuild them from the formatted errors.
-  const clientError = (err: unknown): GraphQLError[] => {
+  // What a WebSocket client sees of an error: the HTTP formatter's output, as the GraphQLError instance graphql-ws requires.
+  const shownOverWs = (err: unknown): GraphQLError => {
     const error = err instanceof GraphQLError ? err : new GraphQLError(String(err), { originalError: err as Error });
     const shown = formatError(error.toJSON(), error);
-    return [new GraphQLError(shown.message, { path: shown.path, extensions: shown.extensions })];
+    return new GraphQLError(shown.message, { path: shown.path, extensions: shown.extensions });
   };
 
   // Messages are GraphQL operations: the HTTP body limit applies to them too, before authentication.
@@ -100,8 +100,6 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
       for (const socket of socketsByKey.get(apiKeyId) ?? []) socket.close(CloseCode.Unauthorized, 'This API key was revoked.');
     }
   })();
-  const formatResult = (result: ExecutionResult): ExecutionResult =>
-    result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e) as GraphQLError) } : result;
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
     {
       schema,
@@ -119,6 +117,7 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
           return true;
         } catch (err) {
           if (!(err instanceof AppError)) logger.error({ err }, 'graphql-ws authentication failed');
+          // A close reason holds at most 123 bytes.
           ctx.extra.socket.close(CloseCode.Unauthorized, err instanceof AppError ? err.message.slice(0, 120) : 'Unauthorized');
           return false;
         }
@@ -130,7 +129,7 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
           await services.auth.recheck(viewer);
           const document = parse(payload.query);
           const errors = validate(schema, document, [...specifiedRules, ...rules]);
-          if (errors.length > 0) return errors.map((e) => clientError(e)[0]!);
+          if (errors.length > 0) return errors.map(shownOverWs);
           assertWithinCost(schema, document, payload.variables ?? {}, payload.operationName);
           return {
             schema,
@@ -140,11 +139,14 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
             contextValue: contextFor(viewer, randomUUID()),
           };
         } catch (err) {
-          return clientError(err);
+          return [shownOverWs(err)];
         }
       },
-      onNext: (_ctx, _id, _payload, _args, result) => formatResult(result as ExecutionResult),
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e) as GraphQLError),
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        const { errors } = result as ExecutionResult;
+        return errors ? { ...result, errors: errors.map(shownOverWs) } : result;
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map(shownOverWs),
     },
     wsServer,
   );

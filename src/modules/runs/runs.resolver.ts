@@ -7,6 +7,12 @@ import { Model } from '../models/models.types.js';
 import { PromptVersion } from '../prompts/prompts.types.js';
 import { Run, RunConnection, RunStatus } from './runs.types.js';
 
+/** The loader has a row only for experiments with runs. */
+async function countRuns(ctx: Context, experimentId: string, status: RunStatus[] | null): Promise<number> {
+  const [counted] = await ctx.loaders.runCountByExperiment.load({ parentId: experimentId, args: status });
+  return counted?.count ?? 0;
+}
+
 @Resolver(() => Run)
 export class RunResolver {
   @Query(() => Run, { nullable: true, description: "One run; NOT_FOUND when it is not in the caller's project." })
@@ -52,16 +58,12 @@ export class ExperimentRunsResolver {
       parentId: experiment.row.id,
       args: { first: page.first, after: createdAtKeyset(page.after), status: statusFilter },
     });
-    return toPage(rows, page, createdAtSortKey, Run.fromRow, async () => {
-      const [counted] = await ctx.loaders.runCountByExperiment.load({ parentId: experiment.row.id, args: statusFilter });
-      return counted?.count ?? 0;
-    });
+    return toPage(rows, page, createdAtSortKey, Run.fromRow, () => countRuns(ctx, experiment.row.id, statusFilter));
   }
 
   @FieldResolver(() => Int, { description: 'How many runs it has.' })
-  async runCount(@Root() experiment: Experiment, @Ctx() ctx: Context): Promise<number> {
-    const [counted] = await ctx.loaders.runCountByExperiment.load({ parentId: experiment.row.id, args: null });
-    return counted?.count ?? 0;
+  runCount(@Root() experiment: Experiment, @Ctx() ctx: Context): Promise<number> {
+    return countRuns(ctx, experiment.row.id, null);
   }
 
   @FieldResolver(() => Run, { nullable: true, description: 'Its newest run.' })
