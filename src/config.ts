@@ -57,6 +57,10 @@ export const configSchema = z.object({
         })
         .optional(),
     ),
+    /** 1: let `serve` and `worker` run in production without Redis or S3, knowing one process is all there can be. */
+    LAB_ALLOW_SINGLE_PROCESS: z
+      .preprocess((v) => (v === '' || v === undefined ? '0' : v), z.enum(['0', '1', 'false', 'true'], { message: 'must be 1 or 0' }))
+      .transform((v) => v === '1' || v === 'true'),
   }),
   datasets: z.object({
     /** Largest dataset or artifact upload accepted; sizes are GraphQL Int (32-bit), hence at most 2 GiB - 1. */
@@ -126,6 +130,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       return `${String(variable)}: ${issue.message} (got ${JSON.stringify(readPath(groups, issue.path))})`;
     }),
   );
+}
+
+/** The CLI commands, as far as configuration is concerned. */
+export type Command = 'dev' | 'serve' | 'worker' | 'migrate' | 'api-key';
+
+/**
+ * What each command needs beyond the types the schema checks: the one place these rules live.
+ * Throws ConfigError naming each missing variable and what to do.
+ */
+export function requireFor(config: Config, command: Command): Config {
+  const problems: string[] = [];
+  if (command !== 'dev' && !config.postgres.DATABASE_URL) {
+    problems.push(`DATABASE_URL: required for \`llm-lab ${command}\`; \`llm-lab dev\` runs an embedded PostgreSQL instead`);
+  }
+  if ((command === 'serve' || command === 'worker') && !config.lab.LAB_SECRET_KEY) {
+    problems.push('LAB_SECRET_KEY: required (32 bytes as 64 hex characters, e.g. `openssl rand -hex 32`); it encrypts model API keys at rest');
+  }
+  const scaledOut = (command === 'serve' || command === 'worker') && config.server.NODE_ENV === 'production' && !config.lab.LAB_ALLOW_SINGLE_PROCESS;
+  if (scaledOut && !config.redis.REDIS_URL) {
+    problems.push('REDIS_URL: required in production, so events and key revocations reach every process; set LAB_ALLOW_SINGLE_PROCESS=1 to run one process without it');
+  }
+  if (scaledOut && !config.s3.S3_BUCKET) {
+    problems.push('S3_BUCKET: required in production, so every process sees the same files; set LAB_ALLOW_SINGLE_PROCESS=1 to keep files in LAB_DATA_DIR on one machine');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }
 
 function readPath(value: unknown, path: (string | number)[]): unknown {

@@ -2,21 +2,17 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { DEMO_PROJECT, seedDemo } from './cli/demo.js';
-import { startRuntime, type Runtime } from './cli/runtime.js';
+import { createApiKey } from './app/api-key.js';
+import { startRuntime, type Runtime } from './app/runtime.js';
+import { ConfigError, loadConfig, requireFor, type Command as LabCommand, type Config } from './config.js';
+import { DEMO_PROJECT } from './cli/demo.js';
 import { roles, type RoleName } from './modules/auth/viewer.js';
 import { createLogger } from './observability/logger.js';
-import { AuthRepo } from './modules/auth/auth.repo.js';
-import { AuthService } from './modules/auth/auth.service.js';
-import { ProjectsRepo } from './modules/projects/projects.repo.js';
-import { ProjectsService } from './modules/projects/projects.service.js';
-import { connectDatabase, migrateDatabase } from './storage/postgres.js';
-import { createLabPubSub } from './storage/pubsub.js';
+import { migrateDatabase } from './storage/postgres.js';
 
-function configOrExit(): Config {
+function configOrExit(command: LabCommand): Config {
   try {
-    return loadConfig();
+    return requireFor(loadConfig(), command);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`${err.message}\nFix these environment variables and start again (see README, "Configuration").`);
@@ -59,18 +55,18 @@ program
   .command('dev')
   .description('Everything in one process on embedded defaults, with a demo project and an admin key')
   .action(async () => {
-    const config = configOrExit();
+    const config = configOrExit('dev');
     const logger = createLogger(config.server.LOG_LEVEL);
     const runtime = await startRuntime(config, logger, { mode: 'dev', migrate: true });
     stopOnSignal(runtime, (m) => logger.info(m));
-    const seed = await seedDemo(runtime.server!.services, resolve(config.lab.LAB_DATA_DIR), config.lab.LAB_ADMIN_API_KEY);
-    const graphqlUrl = `${runtime.server!.url}/graphql`;
+    const seed = runtime.seed!;
+    const graphqlUrl = `${runtime.url!}/graphql`;
     const lines = [
       '',
       'LLM Research Lab is running (dev mode).',
       `  GraphQL (HTTP and WebSocket): ${graphqlUrl}`,
       `  Database: ${runtime.embedded ? `embedded PostgreSQL in ${resolve(config.lab.LAB_DATA_DIR, 'postgres')} (${runtime.databaseUrl})` : 'DATABASE_URL'}`,
-      `  Files: ${runtime.blobs.kind === 's3' ? `S3 bucket ${config.s3.S3_BUCKET}` : `${resolve(config.lab.LAB_DATA_DIR, 'blobs')}, served by this server`}`,
+      `  Files: ${config.s3.S3_BUCKET ? `S3 bucket ${config.s3.S3_BUCKET}` : `${resolve(config.lab.LAB_DATA_DIR, 'blobs')}, served by this server`}`,
       `  Project: ${DEMO_PROJECT}`,
       seed.newKey
         ? `  Admin API key (shown once${seed.keyFile ? `, also saved in ${seed.keyFile}` : ''}): ${seed.newKey}`
@@ -91,7 +87,7 @@ program
   .description('The HTTP server: GraphQL over HTTP and graphql-ws at /graphql, /healthz, /readyz')
   .option('--migrate', 'apply migrations before serving', false)
   .action(async (options: { migrate: boolean }) => {
-    const config = configOrExit();
+    const config = configOrExit('serve');
     const logger = createLogger(config.server.LOG_LEVEL);
     const runtime = await startRuntime(config, logger, { mode: 'serve', migrate: options.migrate });
     stopOnSignal(runtime, (m) => logger.info(m));
@@ -101,7 +97,7 @@ program
   .command('worker')
   .description('Background jobs: validates uploaded dataset versions (claimed under a lease, so workers scale out)')
   .action(async () => {
-    const config = configOrExit();
+    const config = configOrExit('worker');
     const logger = createLogger(config.server.LOG_LEVEL);
     const runtime = await startRuntime(config, logger, { mode: 'worker', migrate: false });
     stopOnSignal(runtime, (m) => logger.info(m));
@@ -111,9 +107,8 @@ program
   .command('migrate')
   .description('Apply the PostgreSQL migrations to DATABASE_URL; safe to run again and from several processes')
   .action(async () => {
-    const config = configOrExit();
-    if (!config.postgres.DATABASE_URL) throw new Error('DATABASE_URL: required; `llm-lab dev` migrates its embedded database itself.');
-    await migrateDatabase(config.postgres.DATABASE_URL);
+    const config = configOrExit('migrate');
+    await migrateDatabase(config.postgres.DATABASE_URL!);
     console.error('migrations applied');
   });
 
@@ -125,21 +120,10 @@ apiKey
   .addOption(new Option('--role <role>', 'what the key may do').choices(roles).makeOptionMandatory())
   .option('--project <name>', 'project name', 'default')
   .action(async (options: { name: string; role: RoleName; project: string }) => {
-    const config = configOrExit();
-    if (!config.postgres.DATABASE_URL) {
-      throw new Error('DATABASE_URL: required. With `llm-lab dev` running, use the database URL it printed, or createApiKey over GraphQL with the admin key.');
-    }
-    await migrateDatabase(config.postgres.DATABASE_URL);
-    const database = connectDatabase(config.postgres.DATABASE_URL, { poolSize: 1 });
-    try {
-      const project = await new ProjectsService(new ProjectsRepo(database.db)).findOrCreate(options.project);
-      const { pubsub } = createLabPubSub(undefined, createLogger('silent'));
-      const { row, secret } = await new AuthService(new AuthRepo(database.db), pubsub).createKey(project.id, options.name, options.role);
-      console.error(`Created ${row.role} key "${row.name}" (${row.prefix}…) in project "${project.name}". The secret is shown only now:`);
-      console.log(secret);
-    } finally {
-      await database.close();
-    }
+    const config = configOrExit('api-key');
+    const { row, secret, project } = await createApiKey(config.postgres.DATABASE_URL!, options);
+    console.error(`Created ${row.role} key "${row.name}" (${row.prefix}…) in project "${project.name}". The secret is shown only now:`);
+    console.log(secret);
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Services } from '../server/services.js';
-import { ProviderKind } from '../modules/models/models.types.js';
+import type { Services } from '../app/modules.js';
+import { ProviderKind } from '../modules/models/provider-kind.js';
 
 export const DEMO_PROJECT = 'Demo';
 
@@ -36,8 +36,7 @@ export async function seedDemo(services: Services, dataDir: string, fixedKey: st
 }
 
 async function seedDemoContent(services: Services, projectId: string): Promise<void> {
-  const existing = await services.models.list(projectId, 1, null);
-  if (existing.nodes.length > 0) return;
+  if ((await services.models.count(projectId)) > 0) return;
   await services.models.create(projectId, { name: 'echo', provider: ProviderKind.ECHO, modelName: 'echo-1' });
   await services.prompts.create(projectId, {
     name: 'capital-cities',

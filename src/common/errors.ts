@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { toGlobalId } from './global-id.js';
 
 /** The closed set of `extensions.code` values a client can see. */
 export const ErrorCode = {
@@ -13,28 +13,30 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-const httpStatus: Partial<Record<ErrorCode, number>> = {
-  UNAUTHENTICATED: 401,
-  RATE_LIMITED: 429,
-};
-
-/** An error meant for the client: its message says what to fix, its code is from ErrorCode. */
-export class AppError extends GraphQLError {
+/**
+ * A refusal meant for whoever called: its message says what to fix, its code is from ErrorCode.
+ * Plain data, so services, workers and the CLI throw it alike; the GraphQL layer turns it into
+ * `extensions` (src/server/errors.ts).
+ */
+export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    extra: Record<string, unknown> = {},
+    /** Extra facts for the client, e.g. the input `field` at fault. */
+    readonly details: Record<string, unknown> = {},
   ) {
-    const status = httpStatus[code];
-    super(message, { extensions: { code, ...extra, ...(status ? { http: { status } } : {}) } });
-    this.name = 'AppError';
+    super(message);
+    this.name = 'DomainError';
   }
 }
 
-export const unauthenticated = (message: string) => new AppError(ErrorCode.UNAUTHENTICATED, message);
-export const forbidden = (message: string) => new AppError(ErrorCode.FORBIDDEN, message);
+export const unauthenticated = (message: string) => new DomainError(ErrorCode.UNAUTHENTICATED, message);
+export const forbidden = (message: string) => new DomainError(ErrorCode.FORBIDDEN, message);
 export const badInput = (message: string, field?: string) =>
-  new AppError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
-export const conflict = (message: string) => new AppError(ErrorCode.CONFLICT, message);
-export const notFound = (what: string, id: string) =>
-  new AppError(ErrorCode.NOT_FOUND, `No ${what} with id ${id} in this project.`, { id });
+  new DomainError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+export const conflict = (message: string) => new DomainError(ErrorCode.CONFLICT, message);
+/** `id` is the row id; the message names the opaque ID clients know. */
+export const notFound = (type: string, id: string) => {
+  const globalId = toGlobalId(type, id);
+  return new DomainError(ErrorCode.NOT_FOUND, `No ${type} with id ${globalId} in this project.`, { id: globalId });
+};

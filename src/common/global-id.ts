@@ -1,33 +1,22 @@
 import { badInput } from './errors.js';
 
-/** The entity types an opaque global ID can name; node(id:) dispatches on these. */
-export const NodeType = {
-  Project: 'Project',
-  ApiKey: 'ApiKey',
-  Model: 'Model',
-  Prompt: 'Prompt',
-  PromptVersion: 'PromptVersion',
-  Experiment: 'Experiment',
-  Run: 'Run',
-  Dataset: 'Dataset',
-  DatasetVersion: 'DatasetVersion',
-  Artifact: 'Artifact',
-} as const;
-export type NodeType = (typeof NodeType)[keyof typeof NodeType];
+/** The GraphQL type an opaque global ID names (`Experiment`, `Run`, ...); node(id:) dispatches on it. */
+export type NodeType = string;
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TYPE_NAME = /^[A-Z][A-Za-z0-9]*$/;
 
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`).toString('base64url');
 }
 
-/** Decodes any global ID; null when it is not one of ours. */
+/** Decodes any well-formed global ID; null when it is not one of ours. */
 export function parseGlobalId(globalId: string): { type: NodeType; id: string } | null {
   const text = Buffer.from(globalId, 'base64url').toString('utf8');
   const sep = text.indexOf(':');
-  const type = text.slice(0, sep) as NodeType;
+  const type = text.slice(0, sep);
   const id = text.slice(sep + 1);
-  if (sep < 1 || !Object.hasOwn(NodeType, type) || !UUID.test(id)) return null;
+  if (sep < 1 || !TYPE_NAME.test(type) || !UUID.test(id)) return null;
   return { type, id };
 }
 

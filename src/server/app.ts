@@ -9,38 +9,25 @@ import express, { type Request } from 'express';
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionResult } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { AppError } from '../common/errors.js';
-import type { SecretBox } from '../common/secret-box.js';
+import type { Lab } from '../app/lab.js';
+import { DomainError } from '../common/errors.js';
 import type { Viewer } from '../modules/auth/viewer.js';
 import { withRequestScope } from '../observability/logger.js';
-import { isDatabaseReachable, type Database } from '../storage/postgres.js';
-import type { LabPubSub } from '../storage/pubsub.js';
-import { createLoaders, type Context } from './context.js';
-import { createErrorFormatter } from './errors.js';
+import { isDatabaseReachable } from '../storage/postgres.js';
+import { contextFactory, type Context } from './context.js';
+import { createErrorFormatter, toGraphQLError } from './errors.js';
 import { buildLabSchema } from './schema.js';
 import { assertWithinCost, costLimitPlugin, validationRules } from './security.js';
-import { createRepos, createServices, type Services } from './services.js';
-import type { UploadLimits } from '../modules/datasets/datasets.service.js';
-import { createLocalBlobRouter, LocalBlobStore, type BlobStore } from '../storage/blobs/index.js';
-
-export interface ServerDeps {
-  database: Database;
-  pubsub: LabPubSub;
-  secrets: SecretBox;
-  logger: Logger;
-  production: boolean;
-  /** Made once the server listens: a local store signs URLs that point back at this server. */
-  blobs: (serverUrl: string) => BlobStore;
-  uploads: UploadLimits;
-}
+import { createLocalBlobRouter, LocalBlobStore } from '../storage/blobs/index.js';
 
 export interface LabServer {
-  url: string;
   httpServer: Server;
-  services: Services;
-  blobs: BlobStore;
+  /** Starts accepting connections, once every route is in place; resolves to the base URL. */
+  listen(port: number, host: string): Promise<string>;
+  /** The base URL, once listening. */
+  url(): string;
+  /** Stops accepting, drains requests and subscriptions. */
   stop(): Promise<void>;
 }
 
@@ -52,38 +39,23 @@ function requestIdOf(req: Request): string {
   return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
 }
 
-/** GraphQL over HTTP and graphql-ws on one port and path, plus /healthz and /readyz. */
-export async function startServer(deps: ServerDeps, listen: { port: number; host: string }): Promise<LabServer> {
-  const { database, pubsub, logger } = deps;
+/**
+ * GraphQL over HTTP and graphql-ws on one port and path, plus /healthz and /readyz, for a built
+ * lab. Nothing listens until `listen()`, called once every route is in place.
+ */
+export async function createLabServer(lab: Lab, options: { production: boolean }): Promise<LabServer> {
+  const { database, pubsub, logger, blobs } = lab.parts;
+  const { services } = lab;
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
-  await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));
-  const { port } = httpServer.address() as AddressInfo;
-  const url = `http://${listen.host === '0.0.0.0' ? 'localhost' : listen.host}:${port}`;
+  let url: string | null = null;
 
-  const blobs = deps.blobs(url);
-  const repos = createRepos(database.db);
-  const services = createServices(repos, { pubsub, secrets: deps.secrets, blobs, uploads: deps.uploads });
-  const schema = await buildLabSchema(pubsub);
+  const schema = await buildLabSchema(pubsub, lab.resolvers);
   const formatError = createErrorFormatter(logger);
-
-  const contextFor = (viewer: Viewer, requestId: string): Context => {
-    const context: Context = {
-      requestId,
-      viewer,
-      logger: logger.child({ requestId, subject: viewer.subject }),
-      loaders: createLoaders(repos, viewer.projectId),
-      resetLoaders: () => {
-        context.loaders = createLoaders(repos, viewer.projectId);
-      },
-      services,
-      pubsub,
-    };
-    return context;
-  };
+  const contextFor = contextFactory(lab);
   // The same rules over HTTP and WebSocket (src/server/security.ts).
-  const rules = validationRules(deps.production);
+  const rules = validationRules(options.production);
   // What a WebSocket client sees of an error: the HTTP formatter's output, as the GraphQLError instance graphql-ws requires.
   const shownOverWs = (err: unknown): GraphQLError => {
     const error = err instanceof GraphQLError ? err : new GraphQLError(String(err), { originalError: err as Error });
@@ -116,9 +88,9 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
           });
           return true;
         } catch (err) {
-          if (!(err instanceof AppError)) logger.error({ err }, 'graphql-ws authentication failed');
+          if (!(err instanceof DomainError)) logger.error({ err }, 'graphql-ws authentication failed');
           // A close reason holds at most 123 bytes.
-          ctx.extra.socket.close(CloseCode.Unauthorized, err instanceof AppError ? err.message.slice(0, 120) : 'Unauthorized');
+          ctx.extra.socket.close(CloseCode.Unauthorized, err instanceof DomainError ? err.message.slice(0, 120) : 'Unauthorized');
           return false;
         }
       },
@@ -154,7 +126,7 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
-    introspection: !deps.production,
+    introspection: !options.production,
     validationRules: rules,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
@@ -196,19 +168,35 @@ export async function startServer(deps: ServerDeps, listen: { port: number; host
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const viewer = await services.auth.authenticate(req.headers.authorization);
-        return contextFor(viewer, res.locals.requestId as string);
+        try {
+          return contextFor(await services.auth.authenticate(req.headers.authorization), res.locals.requestId as string);
+        } catch (err) {
+          // Apollo keeps a GraphQLError thrown here as it is (with its HTTP status); anything else becomes a 500.
+          throw err instanceof DomainError ? toGraphQLError(err) : err;
+        }
       },
     }),
   );
 
-  logger.info({ url: `${url}${GRAPHQL_PATH}` }, 'GraphQL server listening');
-
   return {
-    url,
     httpServer,
-    services,
-    blobs,
+    async listen(port, host) {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
+      });
+      const { port: bound } = httpServer.address() as AddressInfo;
+      url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${bound}`;
+      logger.info({ url: `${url}${GRAPHQL_PATH}` }, 'GraphQL server listening');
+      return url;
+    },
+    url() {
+      if (!url) throw new Error('the server is not listening yet');
+      return url;
+    },
     stop: () => apollo.stop(),
   };
 }

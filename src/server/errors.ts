@@ -3,7 +3,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
-import { AppError, ErrorCode } from '../common/errors.js';
+import { DomainError, ErrorCode } from '../common/errors.js';
 import { currentRequestId } from '../observability/logger.js';
 
 /** Errors that Apollo or graphql-js raise about the request itself: the client must fix the request. */
@@ -25,18 +25,33 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; messa
   });
 }
 
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
+
+/** The DomainError behind an error, however many GraphQL wrappers it went through. */
+function domainErrorOf(error: unknown): DomainError | null {
+  for (let e: unknown = error; e instanceof Error; e = (e as GraphQLError).originalError) {
+    if (e instanceof DomainError) return e;
+    if (!(e instanceof GraphQLError)) return null;
+  }
+  return null;
+}
+
+/** A DomainError as the GraphQLError Apollo and graphql-ws expect where they take only those, with its HTTP status. */
+export function toGraphQLError(error: DomainError): GraphQLError {
+  const status = HTTP_STATUS[error.code];
+  return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, ...(status ? { http: { status } } : {}) } });
+}
+
 /**
- * Keeps client errors (AppError, input validation, malformed requests) with a code from the
+ * Keeps client errors (DomainError, input validation, malformed requests) with a code from the
  * closed set, and masks everything else: logged with the request id, shown as INTERNAL_SERVER_ERROR.
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
-    if (original instanceof AppError) {
-      const { http: _http, stacktrace: _stack, ...extensions } = original.extensions;
-      return { ...base, extensions };
-    }
+    const domain = domainErrorOf(original);
+    if (domain) return { ...base, message: domain.message, extensions: { code: domain.code, ...domain.details } };
     if (original instanceof ArgumentValidationError) {
       const problems = flatten(original.extensions.validationErrors as ValidationError[]);
       return {

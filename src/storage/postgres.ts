@@ -6,6 +6,20 @@ import * as schema from '../db/schema.js';
 import { packageRoot } from '../common/package-root.js';
 
 export type Db = PostgresJsDatabase<typeof schema>;
+/** An open transaction; repos take it wherever they take a Db. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** What a repo runs its statements on: the pool, or the transaction a service opened. */
+export type Executor = Db | Tx;
+
+/** A repo runs on the pool, or on a transaction a service opened: `repo.in(tx)`. */
+export abstract class Repo {
+  constructor(protected readonly db: Executor) {}
+
+  /** The same repo, running its statements inside `tx`. */
+  in(tx: Tx): this {
+    return new (this.constructor as new (db: Executor) => this)(tx);
+  }
+}
 
 export interface Database {
   db: Db;

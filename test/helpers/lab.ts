@@ -10,18 +10,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { composeLab, type Lab } from '../../src/app/lab.js';
+import type { Services } from '../../src/app/modules.js';
 import type { UploadLimits } from '../../src/modules/datasets/datasets.service.js';
 import { LocalBlobStore, S3BlobStore, type BlobStore } from '../../src/storage/blobs/index.js';
-import { workerJobs } from '../../src/workflow/jobs.js';
 import { startWorker } from '../../src/workflow/worker.js';
 import { SecretBox } from '../../src/common/secret-box.js';
 import type { RoleName } from '../../src/modules/auth/viewer.js';
-import { startServer, type LabServer } from '../../src/server/app.js';
+import { createLabServer, type LabServer } from '../../src/server/app.js';
 import { connectDatabase, type Database } from '../../src/storage/postgres.js';
 import { createLabPubSub } from '../../src/storage/pubsub.js';
 
 export interface TestLab {
+  /** The modules, built as the composition root builds them. */
+  core: Lab;
+  services: Services;
   server: LabServer;
+  /** The server's base URL. */
+  url: string;
+  /** The blob store the lab writes to (not the wrapper, when the test gave one). */
+  blobs: BlobStore;
   database: Database;
   graphqlUrl: string;
   wsUrl: string;
@@ -48,6 +56,10 @@ export interface TestLabOptions {
   /** A database of the lab's own, cloned from the migrated template (implied by worker). */
   isolated?: boolean;
   uploads?: Partial<UploadLimits>;
+  /** Puts a blob store of the test's own between the lab and the real one (to slow or break it). */
+  wrapBlobs?: (store: BlobStore) => BlobStore;
+  /** Connections in the lab's pool (default 5). */
+  poolSize?: number;
 }
 
 const TEST_UPLOADS: UploadLimits = {
@@ -73,7 +85,7 @@ export async function ownDatabase(): Promise<{ url: string; drop: () => Promise<
   };
 }
 
-function testBlobStore(kind: 'local' | 's3'): { create: (serverUrl: string) => BlobStore; ready: (store: BlobStore) => Promise<void>; cleanup: () => Promise<void> } {
+function testBlobStore(kind: 'local' | 's3'): { create: (serverUrl: () => string) => BlobStore; ready: (store: BlobStore) => Promise<void>; cleanup: () => Promise<void> } {
   if (kind === 's3') {
     const store = new S3BlobStore({
       endpoint: inject('s3Endpoint'),
@@ -98,30 +110,33 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   const own = options.worker || options.isolated ? await ownDatabase() : null;
   // The driver's own catalog query on each new pool connection is not the application's round-trip.
   const countStatement = (query: string) => void (query.includes('pg_catalog.pg_type') || statements++);
-  const database = connectDatabase(own?.url ?? inject('databaseUrl'), { poolSize: 5, onQuery: countStatement });
+  const database = connectDatabase(own?.url ?? inject('databaseUrl'), { poolSize: options.poolSize ?? 5, onQuery: countStatement });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const { pubsub, close: closePubSub } = createLabPubSub(process.env.TEST_REDIS_URL, logger);
-  const blobs = testBlobStore(options.blobs ?? 'local');
+  const blobStore = testBlobStore(options.blobs ?? 'local');
   const uploads = { ...TEST_UPLOADS, ...options.uploads };
-  const server = await startServer(
-    { database, pubsub, logger, secrets: new SecretBox(randomBytes(32)), production: false, blobs: blobs.create, uploads },
-    { port: 0, host: '127.0.0.1' },
-  );
-  await blobs.ready(server.blobs);
-  const worker = options.worker
-    ? startWorker(workerJobs(database.db, server.blobs, uploads.maxRowBytes, logger), pubsub, logger)
-    : null;
-  const graphqlUrl = `${server.url}/graphql`;
+  let url = '';
+  const blobs = blobStore.create(() => url);
+  await blobStore.ready(blobs);
+  const core = composeLab({ database, pubsub, logger, secrets: new SecretBox(randomBytes(32)), blobs: options.wrapBlobs?.(blobs) ?? blobs, uploads });
+  const server = await createLabServer(core, { production: false });
+  url = await server.listen(0, '127.0.0.1');
+  const worker = options.worker ? startWorker(core.jobs, pubsub, logger) : null;
+  const graphqlUrl = `${url}/graphql`;
   const lab: TestLab = {
+    core,
+    services: core.services,
     server,
+    url,
+    blobs,
     database,
     graphqlUrl,
     wsUrl: graphqlUrl.replace(/^http/, 'ws'),
     statements: () => statements,
     async newProject(role: RoleName = 'ADMIN') {
-      const project = await server.services.projects.create(`test-${randomBytes(4).toString('hex')}`);
+      const project = await core.services.projects.create(`test-${randomBytes(4).toString('hex')}`);
       const keyWithRole = async (r: RoleName) => {
-        const { secret } = await server.services.auth.createKey(project.id, `test ${r.toLowerCase()}`, r);
+        const { secret } = await core.services.auth.createKey(project.id, `test ${r.toLowerCase()}`, r);
         return { key: secret, client: httpClient(graphqlUrl, secret) };
       };
       const { key, client } = await keyWithRole(role);
@@ -133,7 +148,7 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
       await closePubSub();
       await database.close();
       await own?.drop();
-      await blobs.cleanup();
+      await blobStore.cleanup();
     },
   };
   return lab;

@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { abandonedArtifactUploadsJob } from '../../src/modules/artifacts/abandoned-uploads.job.js';
-import { ArtifactsRepo } from '../../src/modules/artifacts/artifacts.repo.js';
 import { abandonedDatasetUploadsJob } from '../../src/modules/datasets/abandoned-uploads.job.js';
-import { DatasetsRepo } from '../../src/modules/datasets/datasets.repo.js';
-import { NodeType, toGlobalId } from '../../src/common/global-id.js';
+import { toGlobalId } from '../../src/common/global-id.js';
 import { useTestLab } from '../helpers/lab.js';
 import { CompleteDatasetUpload, CreateDataset, CreateDatasetUpload, CreateExperiment, CreateArtifactUpload, GetDatasetVersion } from '../helpers/operations.js';
 
@@ -31,16 +29,16 @@ describe.each(['local', 's3'] as const)('abandoned uploads on the %s blob store'
     const [{ blob_key: putKey }] = await t.lab.database.sql<{ blob_key: string }[]>`select blob_key from dataset_versions where id = ${rowId(put.datasetVersion.id)}`;
     const firstPart = await fetch(multipart.parts![0]!.url, { method: 'PUT', body: Buffer.alloc(multipart.partSizeBytes!) });
     expect(firstPart.status).toBe(200);
-    expect(await t.lab.server.blobs.head(putKey!)).not.toBeNull();
+    expect(await t.lab.blobs.head(putKey!)).not.toBeNull();
 
-    const job = abandonedDatasetUploadsJob(new DatasetsRepo(t.lab.database.db), t.lab.server.blobs, logger);
+    const job = abandonedDatasetUploadsJob(t.lab.services.datasets, logger);
     expect(await job.runOnce()).toBe(false); // fewer than a batch: nothing more to do now
 
     for (const abandoned of [put, multipart]) {
       const { node } = await t.project.client.request(GetDatasetVersion, { id: abandoned.datasetVersion.id });
       expect(node).toMatchObject({ status: 'FAILED', errors: [{ line: 0, message: expect.stringContaining('start a new one with createDatasetUpload') }] });
     }
-    expect(await t.lab.server.blobs.head(putKey!)).toBeNull();
+    expect(await t.lab.blobs.head(putKey!)).toBeNull();
     if (kind === 'local') {
       // The open multipart upload is gone with its parts: its other part URLs now find nothing to add to
       // (s3rver cannot abort; real S3 and the local store can).
@@ -59,7 +57,7 @@ describe.each(['local', 's3'] as const)('abandoned uploads on the %s blob store'
     const [run] = await t.lab.database.sql<{ id: string }[]>`
       insert into runs (project_id, experiment_id, status, prompt_version_ids, model_ids)
       values (${t.project.projectId}, ${rowId(createExperiment.id)}, 'SUCCEEDED', '{}', '{}') returning id`;
-    const runId = toGlobalId(NodeType.Run, run!.id);
+    const runId = toGlobalId('Run', run!.id);
     const bytes = Buffer.from('partial results');
     const start = async (name: string) =>
       (await t.project.client.request(CreateArtifactUpload, { input: { runId, name, contentType: 'text/plain', sizeBytes: bytes.length } })).createArtifactUpload;
@@ -68,12 +66,11 @@ describe.each(['local', 's3'] as const)('abandoned uploads on the %s blob store'
     const recent = await start('recent.txt');
     await age('artifacts', rowId(old.artifact.id));
 
-    const job = abandonedArtifactUploadsJob(new ArtifactsRepo(t.lab.database.db), t.lab.server.blobs, logger);
+    const job = abandonedArtifactUploadsJob(t.lab.services.artifacts, logger);
     await job.runOnce();
-    const left = await t.lab.database.sql<{ name: string }[]>`select name from artifacts where run_id = ${run!.id}`;
-    expect(left.map((r) => r.name)).toEqual(['recent.txt']);
-    expect(recent.artifact.name).toBe('recent.txt');
+    const left = await t.lab.database.sql<{ id: string; name: string }[]>`select id, name from artifacts where run_id = ${run!.id}`;
+    expect(left).toEqual([{ id: rowId(recent.artifact.id), name: 'recent.txt' }]);
     const key = `projects/${t.project.projectId}/runs/${run!.id}/artifacts/${rowId(old.artifact.id)}`;
-    expect(await t.lab.server.blobs.head(key)).toBeNull();
+    expect(await t.lab.blobs.head(key)).toBeNull();
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { NodeType, toGlobalId } from '../../src/common/global-id.js';
+import { toGlobalId } from '../../src/common/global-id.js';
 import { graphqlError, useTestLab, type TestLab, type TestProject } from '../helpers/lab.js';
 import { CompleteArtifactUpload, CreateArtifactUpload, CreateExperiment, RunArtifacts } from '../helpers/operations.js';
 
@@ -11,7 +11,7 @@ async function seedRun(lab: TestLab, project: TestProject): Promise<string> {
   const [run] = await lab.database.sql<{ id: string }[]>`
     insert into runs (project_id, experiment_id, status, prompt_version_ids, model_ids)
     values (${project.projectId}, ${experimentId}, 'SUCCEEDED', '{}', '{}') returning id`;
-  return toGlobalId(NodeType.Run, run!.id);
+  return toGlobalId('Run', run!.id);
 }
 
 describe.each(['local', 's3'] as const)('artifacts on the %s blob store', (kind) => {

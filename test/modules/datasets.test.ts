@@ -146,7 +146,7 @@ describe.each(['local', 's3'] as const)('datasets on the %s blob store', (kind) 
       select blob_key, upload_id from dataset_versions where version = ${retried.grant.datasetVersion.version} and dataset_id = (
         select dataset_id from dataset_versions where blob_key like ${'%/v1.jsonl'} and id = ${Buffer.from(racing.versionId, 'base64url').toString().split(':')[1]!})`)[0]!;
     const parts = retried.grant.parts!.map((p, i) => ({ partNumber: p.partNumber, etag: retried.etags[i]! }));
-    await t.lab.server.blobs.completeMultipart(key.blob_key, key.upload_id, parts);
+    await t.lab.blobs.completeMultipart(key.blob_key, key.upload_id, parts);
     expect((await retried.complete()).completeDatasetUpload.status).toMatch(/VALIDATING|READY/);
     expect((await settled(t.project.client, retried.versionId, 1)).rowCount).toBe(34_000);
   }, 60_000);

@@ -18,8 +18,8 @@ const post = (body: unknown, headers: Record<string, string> = {}) =>
 
 describe('HTTP endpoints', () => {
   it('answers /healthz and /readyz (PostgreSQL reachable)', async () => {
-    expect(await (await fetch(`${t.lab.server.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    const ready = await fetch(`${t.lab.server.url}/readyz`);
+    expect(await (await fetch(`${t.lab.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${t.lab.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', postgres: true });
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeType, toGlobalId } from '../../src/common/global-id.js';
+import { toGlobalId } from '../../src/common/global-id.js';
 import { graphqlError, startTestLab, subscribe, wsClient, type TestLab, type TestProject } from '../helpers/lab.js';
 import {
   ArchiveExperiment,
@@ -57,14 +57,14 @@ beforeAll(async () => {
   const jsonl = Buffer.from('{"input":{"q":1}}\n');
   const pendingVersionKey = `projects/${theirs.projectId}/datasets/${datasetId}/v2.jsonl`;
   const pendingArtifactKey = `projects/${theirs.projectId}/runs/${runId}/artifacts/pending`;
-  await lab.server.blobs.put(pendingVersionKey, jsonl, 'application/x-ndjson');
-  await lab.server.blobs.put(pendingArtifactKey, jsonl, 'text/plain');
-  their.run = toGlobalId(NodeType.Run, runId);
-  their.dataset = toGlobalId(NodeType.Dataset, datasetId);
-  their.datasetVersion = toGlobalId(NodeType.DatasetVersion, await version(1, 'READY', `projects/${theirs.projectId}/datasets/${datasetId}/v1.jsonl`, jsonl.length));
-  their.pendingDatasetVersion = toGlobalId(NodeType.DatasetVersion, await version(2, 'AWAITING_UPLOAD', pendingVersionKey, jsonl.length));
-  their.artifact = toGlobalId(NodeType.Artifact, await artifact('report.txt', 'READY', `projects/${theirs.projectId}/runs/${runId}/artifacts/report`, jsonl.length));
-  their.pendingArtifact = toGlobalId(NodeType.Artifact, await artifact('pending.txt', 'AWAITING_UPLOAD', pendingArtifactKey, jsonl.length));
+  await lab.blobs.put(pendingVersionKey, jsonl, 'application/x-ndjson');
+  await lab.blobs.put(pendingArtifactKey, jsonl, 'text/plain');
+  their.run = toGlobalId('Run', runId);
+  their.dataset = toGlobalId('Dataset', datasetId);
+  their.datasetVersion = toGlobalId('DatasetVersion', await version(1, 'READY', `projects/${theirs.projectId}/datasets/${datasetId}/v1.jsonl`, jsonl.length));
+  their.pendingDatasetVersion = toGlobalId('DatasetVersion', await version(2, 'AWAITING_UPLOAD', pendingVersionKey, jsonl.length));
+  their.artifact = toGlobalId('Artifact', await artifact('report.txt', 'READY', `projects/${theirs.projectId}/runs/${runId}/artifacts/report`, jsonl.length));
+  their.pendingArtifact = toGlobalId('Artifact', await artifact('pending.txt', 'AWAITING_UPLOAD', pendingArtifactKey, jsonl.length));
 });
 afterAll(() => lab.close());
 

@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeType, toGlobalId } from '../../src/common/global-id.js';
+import { toGlobalId, type NodeType } from '../../src/common/global-id.js';
 import type { RunsPageArgs } from '../../src/modules/runs/runs.repo.js';
 import { RunStatus } from '../../src/modules/runs/runs.types.js';
-import { createLoaders, type Loaders } from '../../src/server/context.js';
-import { createRepos, type Repos } from '../../src/server/services.js';
+import type { Loaders } from '../../src/app/modules.js';
+import { ArtifactsRepo } from '../../src/modules/artifacts/artifacts.repo.js';
+import { AuthRepo } from '../../src/modules/auth/auth.repo.js';
+import { DatasetsRepo } from '../../src/modules/datasets/datasets.repo.js';
+import { ExperimentsRepo } from '../../src/modules/experiments/experiments.repo.js';
+import { ModelsRepo } from '../../src/modules/models/models.repo.js';
+import { ProjectsRepo } from '../../src/modules/projects/projects.repo.js';
+import { PromptsRepo } from '../../src/modules/prompts/prompts.repo.js';
+import { RunsRepo } from '../../src/modules/runs/runs.repo.js';
+import type { Db } from '../../src/storage/postgres.js';
 import { startTestLab, type TestLab, type TestProject } from '../helpers/lab.js';
 import { CreateExperiment, CreateModel, CreatePrompt, CreatePromptVersion, ExperimentsWithRuns } from '../helpers/operations.js';
 
@@ -87,6 +95,20 @@ describe('DataLoader batching', () => {
 
 const MISSING = '00000000-0000-4000-8000-000000000000';
 
+/** The repos the loaders read through, for the unbatched reads the loaders are checked against. */
+const createRepos = (db: Db) => ({
+  projects: new ProjectsRepo(db),
+  auth: new AuthRepo(db),
+  experiments: new ExperimentsRepo(db),
+  models: new ModelsRepo(db),
+  prompts: new PromptsRepo(db),
+  runs: new RunsRepo(db),
+  datasets: new DatasetsRepo(db),
+  artifacts: new ArtifactsRepo(db),
+});
+type Repos = ReturnType<typeof createRepos>;
+const createLoaders = (_repos: Repos, projectId: string): Loaders => lab.core.createLoaders(projectId);
+
 interface ByIdSpec {
   type: NodeType;
   table: string;
@@ -99,70 +121,70 @@ interface ByIdSpec {
 
 const BY_ID = {
   projectById: {
-    type: NodeType.Project,
+    type: 'Project',
     table: 'projects',
     owner: 'id',
     load: (l, ids) => l.projectById.loadMany(ids),
     one: (r, _projectId, id) => r.projects.byIds([id]),
   },
   apiKeyById: {
-    type: NodeType.ApiKey,
+    type: 'ApiKey',
     table: 'api_keys',
     owner: 'project_id',
     load: (l, ids) => l.apiKeyById.loadMany(ids),
     one: (r, projectId, id) => r.auth.byIds(projectId, [id]),
   },
   experimentById: {
-    type: NodeType.Experiment,
+    type: 'Experiment',
     table: 'experiments',
     owner: 'project_id',
     load: (l, ids) => l.experimentById.loadMany(ids),
     one: (r, projectId, id) => r.experiments.byIds(projectId, [id]),
   },
   modelById: {
-    type: NodeType.Model,
+    type: 'Model',
     table: 'models',
     owner: 'project_id',
     load: (l, ids) => l.modelById.loadMany(ids),
     one: (r, projectId, id) => r.models.byIds(projectId, [id]),
   },
   promptById: {
-    type: NodeType.Prompt,
+    type: 'Prompt',
     table: 'prompts',
     owner: 'project_id',
     load: (l, ids) => l.promptById.loadMany(ids),
     one: (r, projectId, id) => r.prompts.byIds(projectId, [id]),
   },
   promptVersionById: {
-    type: NodeType.PromptVersion,
+    type: 'PromptVersion',
     table: 'prompt_versions',
     owner: 'project_id',
     load: (l, ids) => l.promptVersionById.loadMany(ids),
     one: (r, projectId, id) => r.prompts.versionsByIds(projectId, [id]),
   },
   runById: {
-    type: NodeType.Run,
+    type: 'Run',
     table: 'runs',
     owner: 'project_id',
     load: (l, ids) => l.runById.loadMany(ids),
     one: (r, projectId, id) => r.runs.byIds(projectId, [id]),
   },
   datasetById: {
-    type: NodeType.Dataset,
+    type: 'Dataset',
     table: 'datasets',
     owner: 'project_id',
     load: (l, ids) => l.datasetById.loadMany(ids),
     one: (r, projectId, id) => r.datasets.byIds(projectId, [id]),
   },
   datasetVersionById: {
-    type: NodeType.DatasetVersion,
+    type: 'DatasetVersion',
     table: 'dataset_versions',
     owner: 'project_id',
     load: (l, ids) => l.datasetVersionById.loadMany(ids),
     one: (r, projectId, id) => r.datasets.versionsByIds(projectId, [id]),
   },
   artifactById: {
-    type: NodeType.Artifact,
+    type: 'Artifact',
     table: 'artifacts',
     owner: 'project_id',
     load: (l, ids) => l.artifactById.loadMany(ids),
@@ -369,7 +391,7 @@ describe('each loader answers like an unbatched query, in key order, with an Err
         expect(batched[i]).toEqual(single);
       } else {
         expect(batched[i]).toBeInstanceOf(Error);
-        expect(batched[i]).toMatchObject({ extensions: { code: 'NOT_FOUND', id: toGlobalId(spec.type, key) } });
+        expect(batched[i]).toMatchObject({ code: 'NOT_FOUND', details: { id: toGlobalId(spec.type, key) } });
       }
     }
     // Exactly the keys of mine were found, the foreign and missing ones were not.
@@ -392,16 +414,16 @@ describe('each loader answers like an unbatched query, in key order, with an Err
   }
 
   const counted = async (query: Promise<{ n: number }[]>) => (await query)[0]!.n;
-  const notFoundPrompt = (id: string) => ({ extensions: { code: 'NOT_FOUND', id: toGlobalId(NodeType.Prompt, id) } });
+  const notFoundPrompt = (id: string) => ({ code: 'NOT_FOUND', details: { id: toGlobalId('Prompt', id) } });
 
   it('latestVersionByPrompt, versionsByPrompt, versionCountByPrompt', async () => {
     const sql = lab.database.sql;
     const me = project.projectId;
     const { keys, mineIds, foreign, loaders, theirLoaders } = await parentKeys('prompts', 'prompt_versions', 'prompt_id');
     const pageArgs = [
-      { first: 2, beforeVersion: null },
-      { first: 1, beforeVersion: 3 },
-      { first: 10, beforeVersion: null },
+      { limit: 3, beforeVersion: null },
+      { limit: 2, beforeVersion: 3 },
+      { limit: 11, beforeVersion: null },
     ];
     const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((args) => ({ parentId, args }))));
 
@@ -424,7 +446,7 @@ describe('each loader answers like an unbatched query, in key order, with an Err
       const expected = await ids(sql`
         select id from prompt_versions where project_id = ${me} and prompt_id = ${parentId}
         ${args.beforeVersion === null ? sql`` : sql`and version < ${args.beforeVersion}`}
-        order by version desc limit ${args.first + 1}`);
+        order by version desc limit ${args.limit}`);
       expect(ok(pages[i]!).map((r) => r.id)).toEqual(expected);
     }
     // The seed has what makes these checks bite: a prompt with four versions, pages cut short.
@@ -445,10 +467,10 @@ describe('each loader answers like an unbatched query, in key order, with an Err
       select created_at, id from runs where experiment_id = ${mineIds[3]!} order by created_at desc, id desc offset 1 limit 1`;
     const after = { createdAt: new Date(cursor!.created_at), id: cursor!.id };
     const pageArgs: RunsPageArgs[] = [
-      { first: 2, after: null, status: null },
-      { first: 1, after: null, status: [RunStatus.RUNNING] },
-      { first: 5, after, status: null },
-      { first: 1, after: null, status: [RunStatus.FAILED, RunStatus.QUEUED] },
+      { limit: 3, after: null, status: null },
+      { limit: 2, after: null, status: [RunStatus.RUNNING] },
+      { limit: 6, after, status: null },
+      { limit: 2, after: null, status: [RunStatus.FAILED, RunStatus.QUEUED] },
     ];
     const countArgs: (RunStatus[] | null)[] = [null, [RunStatus.RUNNING], [RunStatus.FAILED, RunStatus.QUEUED]];
     const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((args) => ({ parentId, args }))));
@@ -468,7 +490,7 @@ describe('each loader answers like an unbatched query, in key order, with an Err
       const expected = await ids(sql`
         select id from runs where ${ofExperiment(parentId, args.status)}
         ${args.after ? sql`and (created_at, id) < (${args.after.createdAt.toISOString()}::timestamptz, ${args.after.id}::uuid)` : sql``}
-        order by created_at desc, id desc limit ${args.first + 1}`);
+        order by created_at desc, id desc limit ${args.limit}`);
       expect(ok(pages[i]!).map((r) => r.id)).toEqual(expected);
     }
     for (const [i, { parentId, args }] of countKeys.entries()) {
@@ -493,9 +515,9 @@ describe('each loader answers like an unbatched query, in key order, with an Err
     const me = project.projectId;
     const { keys, mineIds, foreign, loaders, theirLoaders } = await parentKeys('datasets', 'dataset_versions', 'dataset_id');
     const pageArgs = [
-      { first: 1, beforeVersion: null },
-      { first: 1, beforeVersion: 3 },
-      { first: 10, beforeVersion: null },
+      { limit: 2, beforeVersion: null },
+      { limit: 2, beforeVersion: 3 },
+      { limit: 11, beforeVersion: null },
     ];
     const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((args) => ({ parentId, args }))));
 
@@ -517,7 +539,7 @@ describe('each loader answers like an unbatched query, in key order, with an Err
       const expected = await ids(sql`
         select id from dataset_versions where project_id = ${me} and dataset_id = ${parentId}
         ${args.beforeVersion === null ? sql`` : sql`and version < ${args.beforeVersion}`}
-        order by version desc limit ${args.first + 1}`);
+        order by version desc limit ${args.limit}`);
       expect(ok(pages[i]!).map((r) => r.id)).toEqual(expected);
     }
     // The seed has what makes these checks bite: the newest READY is not the newest version,

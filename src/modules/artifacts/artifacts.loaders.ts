@@ -1,5 +1,4 @@
 import { notFound } from '../../common/errors.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
 import type { ArtifactRow } from '../../db/schema.js';
 import { childrenByParent } from '../common/children-loader.js';
 import { rowsById } from '../common/loaders.js';
@@ -9,7 +8,7 @@ export function createArtifactLoaders(repo: ArtifactsRepo, projectId: string) {
   return {
     artifactById: rowsById(
       (ids) => repo.byIds(projectId, ids),
-      (id) => notFound('Artifact', toGlobalId(NodeType.Artifact, id)),
+      (id) => notFound('Artifact', id),
     ),
     artifactsByRun: childrenByParent<null, ArtifactRow>(
       (runIds) => repo.readyByRuns(projectId, runIds),

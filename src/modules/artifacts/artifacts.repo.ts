@@ -1,12 +1,10 @@
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { artifacts, type ArtifactRow } from '../../db/schema.js';
-import type { Db } from '../../storage/postgres.js';
+import { Repo } from '../../storage/postgres.js';
 
 export type NewArtifact = Omit<typeof artifacts.$inferInsert, 'createdAt' | 'status'>;
 
-export class ArtifactsRepo {
-  constructor(private readonly db: Db) {}
-
+export class ArtifactsRepo extends Repo {
   byIds(projectId: string, ids: readonly string[]): Promise<ArtifactRow[]> {
     return this.db.select().from(artifacts).where(and(eq(artifacts.projectId, projectId), inArray(artifacts.id, [...ids])));
   }
@@ -25,29 +23,28 @@ export class ArtifactsRepo {
     return row!;
   }
 
-  /** Artifacts whose upload started more than `olderThanSeconds` ago and was never completed: cleaned up, then deleted. */
-  sweepAbandoned(olderThanSeconds: number, limit: number, cleanup: (row: ArtifactRow) => Promise<void>): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      const rows = await tx
-        .select()
-        .from(artifacts)
-        .where(and(eq(artifacts.status, 'AWAITING_UPLOAD'), lt(artifacts.createdAt, sql`now() - make_interval(secs => ${olderThanSeconds})`)))
-        .orderBy(artifacts.createdAt)
-        .limit(limit)
-        .for('update', { skipLocked: true });
-      for (const row of rows) {
-        await cleanup(row);
-        await tx.delete(artifacts).where(eq(artifacts.id, row.id));
-      }
-      return rows.length;
-    });
+  /**
+   * Deletes up to `limit` artifacts whose upload started more than `olderThanSeconds` ago and was
+   * never completed, in one statement (so no row lock outlives it), and returns them: their bytes
+   * are removed afterwards, outside any transaction.
+   */
+  deleteAbandoned(olderThanSeconds: number, limit: number): Promise<ArtifactRow[]> {
+    const abandoned = this.db
+      .select({ id: artifacts.id })
+      .from(artifacts)
+      .where(and(eq(artifacts.status, 'AWAITING_UPLOAD'), lt(artifacts.createdAt, sql`now() - make_interval(secs => ${olderThanSeconds})`)))
+      .orderBy(artifacts.createdAt)
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    return this.db.delete(artifacts).where(inArray(artifacts.id, abandoned)).returning();
   }
 
+  /** AWAITING_UPLOAD -> READY; undefined when the artifact is gone (swept meanwhile). */
   async markReady(projectId: string, id: string): Promise<ArtifactRow | undefined> {
     const [row] = await this.db
       .update(artifacts)
       .set({ status: 'READY' })
-      .where(and(eq(artifacts.projectId, projectId), eq(artifacts.id, id)))
+      .where(and(eq(artifacts.projectId, projectId), eq(artifacts.id, id), eq(artifacts.status, 'AWAITING_UPLOAD')))
       .returning();
     return row;
   }

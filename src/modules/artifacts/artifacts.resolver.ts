@@ -1,20 +1,25 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
-import { fromGlobalId, NodeType } from '../../common/global-id.js';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
+import type { RoleName } from '../auth/viewer.js';
 import { Run } from '../runs/runs.types.js';
 import { CreateArtifactUploadInput } from './artifacts.inputs.js';
 import { Artifact, ArtifactUpload } from './artifacts.types.js';
 
 @Resolver(() => Artifact)
 export class ArtifactResolver {
+  @Authorized<RoleName>('RESEARCHER')
   @Mutation(() => ArtifactUpload, { description: 'Starts an artifact upload to a run: returns the presigned PUT (RESEARCHER).' })
-  createArtifactUpload(@Ctx() ctx: Context, @Arg('input', () => CreateArtifactUploadInput) input: CreateArtifactUploadInput): Promise<ArtifactUpload> {
-    return ctx.services.artifacts.createUpload(ctx.viewer.projectId, input);
+  async createArtifactUpload(@Ctx() ctx: Context, @Arg('input', () => CreateArtifactUploadInput) input: CreateArtifactUploadInput): Promise<ArtifactUpload> {
+    const runId = fromGlobalId('Run', input.runId, 'input.runId');
+    const { artifact, put } = await ctx.services.artifacts.createUpload(ctx.viewer.projectId, runId, input);
+    return Object.assign(new ArtifactUpload(), { artifact: Artifact.fromRow(artifact), url: put.url, headers: put.headers, expiresAt: put.expiresAt });
   }
 
+  @Authorized<RoleName>('RESEARCHER')
   @Mutation(() => Artifact, { description: 'After the PUT: checks the bytes arrived and lists the artifact on its run (RESEARCHER).' })
-  completeArtifactUpload(@Ctx() ctx: Context, @Arg('artifactId', () => ID) artifactId: string): Promise<Artifact> {
-    return ctx.services.artifacts.completeUpload(ctx.viewer.projectId, fromGlobalId(NodeType.Artifact, artifactId, 'artifactId'));
+  async completeArtifactUpload(@Ctx() ctx: Context, @Arg('artifactId', () => ID) artifactId: string): Promise<Artifact> {
+    return Artifact.fromRow(await ctx.services.artifacts.completeUpload(ctx.viewer.projectId, fromGlobalId('Artifact', artifactId, 'artifactId')));
   }
 
   @FieldResolver(() => Run, { nullable: true, description: 'The run it belongs to.' })

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import type { ArtifactRow } from '../../db/schema.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
+import { toGlobalId } from '../../common/global-id.js';
 import { DateTime, JSONScalar, Node } from '../common/node.types.js';
 
 @ObjectType('Artifact', { implements: Node, description: 'A file kept with a run (results.jsonl, plots, logs), stored in the object store.' })
@@ -25,7 +25,7 @@ export class Artifact extends Node {
 
   static fromRow(row: ArtifactRow): Artifact {
     return Object.assign(new Artifact(), {
-      id: toGlobalId(NodeType.Artifact, row.id),
+      id: toGlobalId('Artifact', row.id),
       row,
       name: row.name,
       contentType: row.contentType,

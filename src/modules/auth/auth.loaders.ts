@@ -1,5 +1,4 @@
 import { notFound } from '../../common/errors.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
 import { rowsById } from '../common/loaders.js';
 import type { AuthRepo } from './auth.repo.js';
 
@@ -7,7 +6,7 @@ export function createAuthLoaders(repo: AuthRepo, projectId: string) {
   return {
     apiKeyById: rowsById(
       (ids) => repo.byIds(projectId, ids),
-      (id) => notFound('ApiKey', toGlobalId(NodeType.ApiKey, id)),
+      (id) => notFound('ApiKey', id),
     ),
   };
 }

@@ -1,11 +1,9 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import { apiKeys, type ApiKeyRow } from '../../db/schema.js';
-import type { Db } from '../../storage/postgres.js';
+import { Repo } from '../../storage/postgres.js';
 import type { RoleName } from './viewer.js';
 
-export class AuthRepo {
-  constructor(private readonly db: Db) {}
-
+export class AuthRepo extends Repo {
   async byHash(keyHash: string): Promise<ApiKeyRow | undefined> {
     const [row] = await this.db.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash));
     return row;

@@ -1,5 +1,5 @@
-import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { fromGlobalId, NodeType } from '../../common/global-id.js';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
 import { Project } from '../projects/projects.types.js';
 import { ApiKey, CreatedApiKey, Role, ViewerInfo } from './auth.types.js';
@@ -7,6 +7,7 @@ import type { RoleName } from './viewer.js';
 
 @Resolver(() => ViewerInfo)
 export class ViewerResolver {
+  @Authorized<RoleName>('VIEWER')
   @Query(() => ViewerInfo, { description: 'The caller: its project, role and name.' })
   viewer(@Ctx() ctx: Context): ViewerInfo {
     return Object.assign(new ViewerInfo(), { projectRowId: ctx.viewer.projectId, role: ctx.viewer.role, subject: ctx.viewer.subject });
@@ -20,11 +21,13 @@ export class ViewerResolver {
 
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
+  @Authorized<RoleName>('ADMIN')
   @Query(() => [ApiKey], { description: 'Every API key of the project, revoked ones too, newest first (ADMIN).' })
   async apiKeys(@Ctx() ctx: Context): Promise<ApiKey[]> {
     return (await ctx.services.auth.list(ctx.viewer.projectId)).map(ApiKey.fromRow);
   }
 
+  @Authorized<RoleName>('ADMIN')
   @Mutation(() => CreatedApiKey, { description: 'Creates a key in the caller\'s project; its secret is shown only in this answer (ADMIN).' })
   async createApiKey(
     @Ctx() ctx: Context,
@@ -36,9 +39,10 @@ export class ApiKeyResolver {
     return Object.assign(new CreatedApiKey(), { apiKey: ApiKey.fromRow(row), secret });
   }
 
+  @Authorized<RoleName>('ADMIN')
   @Mutation(() => ApiKey, { description: 'Revokes a key; requests with it are refused from now on (ADMIN).' })
   async revokeApiKey(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<ApiKey> {
-    const row = await ctx.services.auth.revoke(ctx.viewer.projectId, fromGlobalId(NodeType.ApiKey, id));
+    const row = await ctx.services.auth.revoke(ctx.viewer.projectId, fromGlobalId('ApiKey', id));
     ctx.logger.info({ apiKeyId: row.id, by: ctx.viewer.subject }, 'api key revoked');
     return ApiKey.fromRow(row);
   }

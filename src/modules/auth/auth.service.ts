@@ -1,5 +1,4 @@
 import { notFound, unauthenticated, badInput } from '../../common/errors.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
 import type { ApiKeyRow } from '../../db/schema.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from './api-keys.js';
 import type { LabPubSub } from '../../storage/pubsub.js';
@@ -66,7 +65,7 @@ export class AuthService {
 
   async revoke(projectId: string, id: string): Promise<ApiKeyRow> {
     const row = await this.repo.revoke(projectId, id);
-    if (!row) throw notFound('ApiKey', toGlobalId(NodeType.ApiKey, id));
+    if (!row) throw notFound('ApiKey', id);
     this.pubsub.publish('api-key:revoked', { apiKeyId: row.id });
     return row;
   }

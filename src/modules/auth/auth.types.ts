@@ -1,15 +1,12 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import type { ApiKeyRow } from '../../db/schema.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
+import { toGlobalId } from '../../common/global-id.js';
+import { enumObject } from '../common/enums.js';
 import { DateTime, Node } from '../common/node.types.js';
 import { Project } from '../projects/projects.types.js';
-import type { RoleName } from './viewer.js';
+import { roles, type RoleName } from './viewer.js';
 
-export enum Role {
-  VIEWER = 'VIEWER',
-  RESEARCHER = 'RESEARCHER',
-  ADMIN = 'ADMIN',
-}
+export const Role = enumObject(roles);
 registerEnumType(Role, {
   name: 'Role',
   description: 'What an API key may do; each role includes the ones before it.',
@@ -56,7 +53,7 @@ export class ApiKey extends Node {
 
   static fromRow(row: ApiKeyRow): ApiKey {
     return Object.assign(new ApiKey(), {
-      id: toGlobalId(NodeType.ApiKey, row.id),
+      id: toGlobalId('ApiKey', row.id),
       name: row.name,
       role: row.role,
       prefix: row.prefix,

@@ -1,4 +1,6 @@
-export const roles = ['VIEWER', 'RESEARCHER', 'ADMIN'] as const;
+import { roleEnum } from '../../db/schema.js';
+
+export const roles = roleEnum.enumValues;
 export type RoleName = (typeof roles)[number];
 
 /** Who is calling: resolved from the API key once per request (or per WebSocket connection). */

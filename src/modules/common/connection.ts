@@ -20,7 +20,7 @@ export interface PageArgs {
   after: unknown[] | null;
 }
 
-export function parsePageArgs(first: number | null | undefined, after: string | null | undefined): PageArgs {
+function parsePageArgs(first: number | null | undefined, after: string | null | undefined): PageArgs {
   const size = first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
     throw badInput(
@@ -45,19 +45,26 @@ function decodeCursor(cursor: string): unknown[] {
   throw badInput(`after: "${cursor}" is not a cursor of this list; pass pageInfo.endCursor from the previous page.`, 'after');
 }
 
+/** How one list is read: its cursor decoding, its fetch, its sort key and its count. */
+export interface ListSpec<Row, T, K> {
+  /** The keyset values of `after` (decoded cursor values, checked), or null on the first page. */
+  keyset: (after: unknown[] | null) => K | null;
+  /** Up to `limit` rows after the keyset, in list order (callers ask for first + 1). */
+  fetch: (after: K | null, limit: number) => Promise<Row[]>;
+  sortKey: (row: Row) => unknown[];
+  node: (row: Row) => T;
+  count: () => Promise<number>;
+}
+
 /**
- * Builds a page from rows fetched with LIMIT first + 1 (the extra row only tells that more follow).
- * `sortKey` gives the values the list is ordered by, which the next page's keyset condition compares.
+ * One page of any list, top-level or nested: validates first/after, fetches first + 1 rows (the
+ * extra row only tells that more follow) and builds the connection with a lazy count.
  */
-export function toPage<Row, T>(
-  rows: Row[],
-  args: PageArgs,
-  sortKey: (row: Row) => unknown[],
-  toNode: (row: Row) => T,
-  count: () => Promise<number>,
-): Page<T> {
-  const pageRows = rows.slice(0, args.first);
-  const edges = pageRows.map((row) => ({ node: toNode(row), cursor: encodeCursor(sortKey(row)) }));
+export async function pageOf<Row, T, K>(first: number | null | undefined, after: string | null | undefined, list: ListSpec<Row, T, K>): Promise<Page<T>> {
+  const args = parsePageArgs(first, after);
+  const rows = await list.fetch(list.keyset(args.after), args.first + 1);
+  const pageRows = rows.length > args.first ? rows.slice(0, args.first) : rows;
+  const edges = pageRows.map((row) => ({ node: list.node(row), cursor: encodeCursor(list.sortKey(row)) }));
   return {
     edges,
     nodes: edges.map((e) => e.node),
@@ -67,7 +74,7 @@ export function toPage<Row, T>(
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    count,
+    count: list.count,
   };
 }
 
@@ -91,6 +98,8 @@ export function versionKeyset(after: unknown[] | null): number | null {
   }
   return version;
 }
+
+export const versionSortKey = (row: { version: number }): unknown[] => [row.version];
 
 export const createdAtSortKey = (row: { createdAt: Date; id: string }): unknown[] => [row.createdAt.toISOString(), row.id];
 

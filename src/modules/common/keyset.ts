@@ -1,6 +1,5 @@
-import { desc, lte, sql, type SQL } from 'drizzle-orm';
+import { desc, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Db } from '../../storage/postgres.js';
 
 interface CreatedAtKeyed {
   createdAt: PgColumn;
@@ -19,13 +18,11 @@ export function newestFirst(table: CreatedAtKeyed): SQL[] {
 
 /**
  * Ids of the first `limit` rows of each parent in `order`, among the rows `where` keeps: one
- * statement, a window partitioned by parent, so a page of N parents costs one round-trip.
+ * statement, with a LATERAL subquery per parent that walks the (parent, order) index and stops at
+ * the limit, so its cost follows the page size and not the number of children.
  */
-export function firstPerParent(db: Db, table: PgTable, id: PgColumn, parent: PgColumn, order: SQL[], where: SQL | undefined, limit: number) {
-  const ranked = db
-    .select({ id, rank: sql<number>`row_number() over (partition by ${parent} order by ${sql.join(order, sql`, `)})`.as('rank') })
-    .from(table)
-    .where(where)
-    .as('ranked');
-  return db.select({ id: ranked.id }).from(ranked).where(lte(ranked.rank, limit));
+export function firstPerParent(table: PgTable, id: PgColumn, parent: PgColumn, parentIds: readonly string[], order: SQL[], where: SQL | undefined, limit: number): SQL {
+  return sql`select page.id from unnest(${sql.param(parentIds)}::uuid[]) as parent(id) cross join lateral (
+    select ${id} as id from ${table} where ${parent} = parent.id${where ? sql` and ${where}` : sql``}
+    order by ${sql.join(order, sql`, `)} limit ${limit}) as page`;
 }

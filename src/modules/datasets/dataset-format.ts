@@ -1,3 +1,4 @@
+import type { datasetFormatEnum } from '../../db/schema.js';
 import { isUtf8 } from 'node:buffer';
 import { finished } from 'node:stream/promises';
 import { CsvError, Parser, type CastingContext } from 'csv-parse';
@@ -19,7 +20,8 @@ import { CsvError, Parser, type CastingContext } from 'csv-parse';
  * by LF) where the row starts; a CSV record with a quoted line break spans several lines.
  */
 
-export type DatasetFormat = 'JSONL' | 'CSV';
+/** The file formats, as the database's enum lists them. */
+export type DatasetFormat = (typeof datasetFormatEnum.enumValues)[number];
 
 export interface DatasetRow {
   /** 0-based position among the rows that parsed, in file order. */

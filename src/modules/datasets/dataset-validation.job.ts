@@ -1,6 +1,8 @@
+import { addAbortSignal } from 'node:stream';
 import type { Logger } from 'pino';
 import type { DatasetVersionRow } from '../../db/schema.js';
 import type { BlobStore } from '../../storage/blobs/index.js';
+import { holdLease, LeaseLostError } from '../../workflow/leases.js';
 import type { Job } from '../../workflow/worker.js';
 import { validateDataset } from './dataset-validation.js';
 import type { DatasetsRepo } from './datasets.repo.js';
@@ -37,8 +39,12 @@ export class DatasetValidationJob implements Job {
     private readonly logger: Logger,
   ) {}
 
-  /** Validates one waiting version; false when none was waiting. */
-  async runOnce(): Promise<boolean> {
+  /**
+   * Validates one waiting version; false when none was waiting. The work stops when the lease is
+   * lost (another worker took the version over) or `signal` aborts (the worker is stopping: the
+   * version goes back to the queue at once).
+   */
+  async runOnce(signal?: AbortSignal): Promise<boolean> {
     const claim = await this.repo.claimValidation(LEASE_SECONDS);
     if (!claim) return false;
     const log = this.logger.child({ datasetVersionId: claim.id, attempt: claim.validationAttempts });
@@ -48,16 +54,23 @@ export class DatasetValidationJob implements Job {
       await this.repo.finishValidation(claim, unreadable(MAX_VALIDATION_ATTEMPTS));
       return true;
     }
-    const heartbeat = setInterval(() => {
-      this.repo.extendLease(claim, LEASE_SECONDS).catch((err: unknown) => log.warn({ err }, 'could not extend the validation lease'));
-    }, HEARTBEAT_MS);
+    const lease = holdLease({ id: claim.id, attempt: claim.validationAttempts }, () => this.repo.extendLease(claim, LEASE_SECONDS), {
+      everyMs: HEARTBEAT_MS,
+      parent: signal,
+      onRenewError: (err) => log.warn({ err }, 'could not extend the validation lease'),
+    });
     try {
       const started = Date.now();
-      const recorded = await this.repo.finishValidation(claim, await this.validate(claim));
+      const recorded = await this.repo.finishValidation(claim, await this.validate(claim, lease.signal));
       if (recorded) log.info({ ms: Date.now() - started }, 'dataset version validated');
       else log.warn('the validation lease was lost to another worker; its result stands');
     } catch (err) {
-      if (claim.validationAttempts >= MAX_VALIDATION_ATTEMPTS) {
+      if (lease.signal.reason instanceof LeaseLostError) {
+        log.warn('the validation lease was lost to another worker; this attempt stopped');
+      } else if (lease.signal.aborted) {
+        log.info('worker stopping; the version goes back to the queue');
+        await this.repo.releaseLease(claim, 0);
+      } else if (claim.validationAttempts >= MAX_VALIDATION_ATTEMPTS) {
         log.error({ err }, 'dataset validation failed for the last time');
         await this.repo.finishValidation(claim, unreadable(claim.validationAttempts));
       } else {
@@ -65,13 +78,15 @@ export class DatasetValidationJob implements Job {
         await this.repo.releaseLease(claim, RETRY_AFTER_SECONDS);
       }
     } finally {
-      clearInterval(heartbeat);
+      lease.stop();
     }
     return true;
   }
 
-  private async validate(row: DatasetVersionRow) {
-    const result = await validateDataset(await this.blobs.read(row.blobKey), row.format, { maxRowBytes: this.maxRowBytes });
+  private async validate(row: DatasetVersionRow, signal: AbortSignal) {
+    signal.throwIfAborted();
+    const file = addAbortSignal(signal, await this.blobs.read(row.blobKey));
+    const result = await validateDataset(file, row.format, { maxRowBytes: this.maxRowBytes });
     // Line 0 stands for the whole file.
     const fileErrors = [];
     if (result.sizeBytes !== row.sizeBytes) {

@@ -1,5 +1,4 @@
 import { notFound } from '../../common/errors.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
 import type { DatasetVersionRow } from '../../db/schema.js';
 import { childrenByParent } from '../common/children-loader.js';
 import { batchLoader, rowsById } from '../common/loaders.js';
@@ -9,11 +8,11 @@ export function createDatasetLoaders(repo: DatasetsRepo, projectId: string) {
   return {
     datasetById: rowsById(
       (ids) => repo.byIds(projectId, ids),
-      (id) => notFound('Dataset', toGlobalId(NodeType.Dataset, id)),
+      (id) => notFound('Dataset', id),
     ),
     datasetVersionById: rowsById(
       (ids) => repo.versionsByIds(projectId, ids),
-      (id) => notFound('DatasetVersion', toGlobalId(NodeType.DatasetVersion, id)),
+      (id) => notFound('DatasetVersion', id),
     ),
     latestReadyVersionByDataset: batchLoader<string, DatasetVersionRow | null, DatasetVersionRow>(
       (datasetIds) => repo.latestReadyVersions(projectId, datasetIds),

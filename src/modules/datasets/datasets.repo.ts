@@ -1,10 +1,12 @@
-import { and, count, desc, eq, inArray, isNull, lt, max, or, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, lt, max, sql } from 'drizzle-orm';
 import { datasets, datasetVersions, type DatasetRow, type DatasetVersionRow } from '../../db/schema.js';
-import type { Db } from '../../storage/postgres.js';
+import { Repo } from '../../storage/postgres.js';
+import { Leases } from '../../workflow/leases.js';
 import { afterCreatedAt, firstPerParent, newestFirst } from '../common/keyset.js';
 
 export interface VersionPageArgs {
-  first: number;
+  /** Rows per dataset (callers ask for the page size + 1). */
+  limit: number;
   beforeVersion: number | null;
 }
 
@@ -15,9 +17,7 @@ export type NewDatasetVersion = Pick<
 
 export type ValidationOutcome = Pick<DatasetVersionRow, 'status' | 'sha256' | 'rowCount' | 'columns' | 'errors'>;
 
-export class DatasetsRepo {
-  constructor(private readonly db: Db) {}
-
+export class DatasetsRepo extends Repo {
   byIds(projectId: string, ids: readonly string[]): Promise<DatasetRow[]> {
     return this.db.select().from(datasets).where(and(eq(datasets.projectId, projectId), inArray(datasets.id, [...ids])));
   }
@@ -52,22 +52,18 @@ export class DatasetsRepo {
       .orderBy(datasetVersions.datasetId, desc(datasetVersions.version));
   }
 
-  /** Up to first + 1 versions of each dataset, newest first, in one statement. */
+  /** Up to `limit` versions of each dataset, newest first, in one statement. */
   versionPages(projectId: string, datasetIds: readonly string[], args: VersionPageArgs): Promise<DatasetVersionRow[]> {
     const pageIds = firstPerParent(
-      this.db,
       datasetVersions,
       datasetVersions.id,
       datasetVersions.datasetId,
+      datasetIds,
       [desc(datasetVersions.version)],
-      and(
-        eq(datasetVersions.projectId, projectId),
-        inArray(datasetVersions.datasetId, [...datasetIds]),
-        args.beforeVersion === null ? undefined : lt(datasetVersions.version, args.beforeVersion),
-      ),
-      args.first + 1,
+      and(eq(datasetVersions.projectId, projectId), args.beforeVersion === null ? undefined : lt(datasetVersions.version, args.beforeVersion)),
+      args.limit,
     );
-    return this.db.select().from(datasetVersions).where(inArray(datasetVersions.id, pageIds)).orderBy(desc(datasetVersions.version));
+    return this.db.select().from(datasetVersions).where(sql`${datasetVersions.id} in (${pageIds})`).orderBy(desc(datasetVersions.version));
   }
 
   versionCounts(projectId: string, datasetIds: readonly string[]): Promise<{ datasetId: string; count: number }[]> {
@@ -78,150 +74,131 @@ export class DatasetsRepo {
       .groupBy(datasetVersions.datasetId);
   }
 
-  /**
-   * The next version of a dataset, numbered under a lock on the dataset row. `prepare` runs inside
-   * the lock with the new number (to start a multipart upload); undefined when there is no such dataset.
-   */
-  appendVersion(
-    projectId: string,
-    datasetId: string,
-    prepare: (version: number) => Promise<NewDatasetVersion>,
-  ): Promise<DatasetVersionRow | undefined> {
-    return this.db.transaction(async (tx) => {
-      const [dataset] = await tx
-        .select({ id: datasets.id })
-        .from(datasets)
-        .where(and(eq(datasets.projectId, projectId), eq(datasets.id, datasetId)))
-        .for('update');
-      if (!dataset) return undefined;
-      const [{ latest } = { latest: 0 }] = await tx
-        .select({ latest: max(datasetVersions.version) })
-        .from(datasetVersions)
-        .where(eq(datasetVersions.datasetId, datasetId));
-      const version = (latest ?? 0) + 1;
-      const values = await prepare(version);
-      const [row] = await tx
-        .insert(datasetVersions)
-        .values({ projectId, datasetId, version, status: 'AWAITING_UPLOAD', ...values })
-        .returning();
-      return row;
-    });
+  /** Locks the dataset row until the transaction ends (versions are numbered under it); false when there is no such dataset. */
+  async lockDataset(projectId: string, datasetId: string): Promise<boolean> {
+    const rows = await this.db
+      .select({ id: datasets.id })
+      .from(datasets)
+      .where(and(eq(datasets.projectId, projectId), eq(datasets.id, datasetId)))
+      .for('update');
+    return rows.length > 0;
   }
 
-  /**
-   * AWAITING_UPLOAD -> VALIDATING once `check` passes, with the row locked so concurrent calls
-   * run one after the other; a version past AWAITING_UPLOAD comes back unchanged.
-   */
-  completeUpload(
-    projectId: string,
-    id: string,
-    check: (row: DatasetVersionRow) => Promise<void>,
-  ): Promise<{ row: DatasetVersionRow; completed: boolean } | undefined> {
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .select()
-        .from(datasetVersions)
-        .where(and(eq(datasetVersions.projectId, projectId), eq(datasetVersions.id, id)))
-        .for('update');
-      if (!row) return undefined;
-      if (row.status !== 'AWAITING_UPLOAD') return { row, completed: false };
-      await check(row);
-      const [updated] = await tx
-        .update(datasetVersions)
-        .set({ status: 'VALIDATING', uploadId: null })
-        .where(eq(datasetVersions.id, id))
-        .returning();
-      return { row: updated!, completed: true };
-    });
-  }
-
-  /**
-   * Uploads started more than `olderThanSeconds` ago and never completed: each is cleaned up with
-   * its row locked (a completion arriving meanwhile waits, then finds it settled), then FAILED.
-   */
-  sweepAbandoned(olderThanSeconds: number, limit: number, cleanup: (row: DatasetVersionRow) => Promise<void>): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      const rows = await tx
-        .select()
-        .from(datasetVersions)
-        .where(and(eq(datasetVersions.status, 'AWAITING_UPLOAD'), lt(datasetVersions.createdAt, sql`now() - make_interval(secs => ${olderThanSeconds})`)))
-        .orderBy(datasetVersions.createdAt)
-        .limit(limit)
-        .for('update', { skipLocked: true });
-      for (const row of rows) {
-        await cleanup(row);
-        await tx
-          .update(datasetVersions)
-          .set({
-            status: 'FAILED',
-            uploadId: null,
-            errors: [{ line: 0, message: 'The upload was never completed (completeDatasetUpload was not called before its URLs expired); start a new one with createDatasetUpload.' }],
-          })
-          .where(eq(datasetVersions.id, row.id));
-      }
-      return rows.length;
-    });
-  }
-
-  /** Takes one VALIDATING version whose lease is free or expired, for `leaseSeconds`. */
-  async claimValidation(leaseSeconds: number): Promise<DatasetVersionRow | undefined> {
-    const free = this.db
-      .select({ id: datasetVersions.id })
+  async latestVersionNumber(datasetId: string): Promise<number> {
+    const [{ latest } = { latest: 0 }] = await this.db
+      .select({ latest: max(datasetVersions.version) })
       .from(datasetVersions)
-      .where(
-        and(
-          eq(datasetVersions.status, 'VALIDATING'),
-          or(isNull(datasetVersions.leaseUntil), lt(datasetVersions.leaseUntil, sql`now()`)),
-        ),
-      )
-      .orderBy(datasetVersions.createdAt)
-      .limit(1)
-      .for('update', { skipLocked: true });
+      .where(eq(datasetVersions.datasetId, datasetId));
+    return latest ?? 0;
+  }
+
+  async insertVersion(projectId: string, datasetId: string, version: number, values: NewDatasetVersion): Promise<DatasetVersionRow> {
+    const [row] = await this.db
+      .insert(datasetVersions)
+      .values({ projectId, datasetId, version, status: 'AWAITING_UPLOAD', ...values })
+      .returning();
+    return row!;
+  }
+
+  /** Records the multipart upload started for a version that awaits its file; false when the version moved on. */
+  async recordMultipart(id: string, uploadId: string, partSizeBytes: number): Promise<boolean> {
+    const rows = await this.db
+      .update(datasetVersions)
+      .set({ uploadId, partSizeBytes })
+      .where(and(eq(datasetVersions.id, id), eq(datasetVersions.status, 'AWAITING_UPLOAD')))
+      .returning({ id: datasetVersions.id });
+    return rows.length > 0;
+  }
+
+  /** A version that could not get its upload started: FAILED, saying why. */
+  async failUpload(id: string, message: string): Promise<void> {
+    await this.db
+      .update(datasetVersions)
+      .set({ status: 'FAILED', uploadId: null, errors: [{ line: 0, message }] })
+      .where(and(eq(datasetVersions.id, id), eq(datasetVersions.status, 'AWAITING_UPLOAD')));
+  }
+
+  /** Takes the completion of one version that awaits its file, unless another completion (or the sweep) holds it. */
+  async claimCompletion(projectId: string, id: string, leaseSeconds: number): Promise<DatasetVersionRow | undefined> {
+    const [row] = await uploadLeases.claim(this.db, {
+      where: and(eq(datasetVersions.projectId, projectId), eq(datasetVersions.id, id), eq(datasetVersions.status, 'AWAITING_UPLOAD')),
+      order: [datasetVersions.id],
+      limit: 1,
+      leaseSeconds,
+    });
+    return row;
+  }
+
+  /** Uploads started more than `olderThanSeconds` ago and never completed, taken under a lease for the sweep. */
+  claimAbandoned(olderThanSeconds: number, limit: number, leaseSeconds: number): Promise<DatasetVersionRow[]> {
+    return uploadLeases.claim(this.db, {
+      where: and(eq(datasetVersions.status, 'AWAITING_UPLOAD'), lt(datasetVersions.createdAt, sql`now() - make_interval(secs => ${olderThanSeconds})`)),
+      order: [datasetVersions.createdAt],
+      limit,
+      leaseSeconds,
+    });
+  }
+
+  /** Holds an upload's completion or sweep `leaseSeconds` more; false when it was lost. */
+  renewUploadLease(claim: DatasetVersionRow, leaseSeconds: number): Promise<boolean> {
+    return uploadLeases.renew(this.db, uploadLeases.claimOf(claim), leaseSeconds, awaitingUpload);
+  }
+
+  /** Gives a claimed upload back, still awaiting its file. */
+  releaseUpload(claim: DatasetVersionRow): Promise<boolean> {
+    return uploadLeases.release(this.db, uploadLeases.claimOf(claim), 0, awaitingUpload);
+  }
+
+  /** AWAITING_UPLOAD -> VALIDATING, if the claim still holds; the attempts start again for validation. */
+  async finishCompletion(claim: DatasetVersionRow): Promise<DatasetVersionRow | undefined> {
     const [row] = await this.db
       .update(datasetVersions)
-      .set({
-        leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})`,
-        validationAttempts: sql`${datasetVersions.validationAttempts} + 1`,
-      })
-      .where(inArray(datasetVersions.id, free))
+      .set({ status: 'VALIDATING', uploadId: null, leaseUntil: null, validationAttempts: 0 })
+      .where(uploadLeases.heldBy(uploadLeases.claimOf(claim), awaitingUpload))
       .returning();
     return row;
   }
 
-  /**
-   * The rows a claim may still change: a worker whose lease ran out and was taken over holds an
-   * older attempt number, so its late writes match nothing.
-   */
-  private heldBy(claim: Pick<DatasetVersionRow, 'id' | 'validationAttempts'>) {
-    return and(
-      eq(datasetVersions.id, claim.id),
-      eq(datasetVersions.status, 'VALIDATING'),
-      eq(datasetVersions.validationAttempts, claim.validationAttempts),
+  /** AWAITING_UPLOAD -> FAILED for a swept upload, if the claim still holds. */
+  finishAbandoned(claim: DatasetVersionRow): Promise<boolean> {
+    return uploadLeases.finish(
+      this.db,
+      uploadLeases.claimOf(claim),
+      {
+        status: 'FAILED',
+        uploadId: null,
+        errors: [{ line: 0, message: 'The upload was never completed (completeDatasetUpload was not called before its URLs expired); start a new one with createDatasetUpload.' }],
+      },
+      awaitingUpload,
     );
   }
 
-  /** Holds the claim for `leaseSeconds` more; false when it was lost. */
-  async extendLease(claim: DatasetVersionRow, leaseSeconds: number): Promise<boolean> {
-    const rows = await this.db
-      .update(datasetVersions)
-      .set({ leaseUntil: sql`now() + make_interval(secs => ${leaseSeconds})` })
-      .where(this.heldBy(claim))
-      .returning({ id: datasetVersions.id });
-    return rows.length > 0;
+  /** Takes one VALIDATING version whose lease is free or expired, for `leaseSeconds`. */
+  async claimValidation(leaseSeconds: number): Promise<DatasetVersionRow | undefined> {
+    const [row] = await uploadLeases.claim(this.db, { where: validating, order: [datasetVersions.createdAt], limit: 1, leaseSeconds });
+    return row;
   }
 
-  /** Lets another attempt take the version after `retryInSeconds`. */
+  /** Holds the claim for `leaseSeconds` more; false when it was lost. */
+  extendLease(claim: DatasetVersionRow, leaseSeconds: number): Promise<boolean> {
+    return uploadLeases.renew(this.db, uploadLeases.claimOf(claim), leaseSeconds, validating);
+  }
+
+  /** Lets another attempt take the version after `retryInSeconds` (at once with 0). */
   async releaseLease(claim: DatasetVersionRow, retryInSeconds: number): Promise<void> {
-    await this.extendLease(claim, retryInSeconds);
+    await uploadLeases.release(this.db, uploadLeases.claimOf(claim), retryInSeconds, validating);
   }
 
   /** Records the outcome once, if the claim is still held; false when another worker took the version over. */
-  async finishValidation(claim: DatasetVersionRow, outcome: ValidationOutcome): Promise<boolean> {
-    const rows = await this.db
-      .update(datasetVersions)
-      .set({ ...outcome, validatedAt: new Date(), leaseUntil: null })
-      .where(this.heldBy(claim))
-      .returning({ id: datasetVersions.id });
-    return rows.length > 0;
+  finishValidation(claim: DatasetVersionRow, outcome: ValidationOutcome): Promise<boolean> {
+    return uploadLeases.finish(this.db, uploadLeases.claimOf(claim), { ...outcome, validatedAt: new Date() }, validating);
   }
 }
+
+/**
+ * One lease on a version, whatever works on it: a completion or the sweep while it awaits its
+ * file, a validation worker while it is VALIDATING. Each claim takes the next attempt number.
+ */
+const uploadLeases = new Leases({ table: datasetVersions, columns: { id: 'id', leaseUntil: 'leaseUntil', attempts: 'validationAttempts' } });
+const awaitingUpload = eq(datasetVersions.status, 'AWAITING_UPLOAD');
+const validating = eq(datasetVersions.status, 'VALIDATING');

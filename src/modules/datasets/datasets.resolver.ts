@@ -1,47 +1,73 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { fromGlobalId, NodeType } from '../../common/global-id.js';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
-import { parsePageArgs, toPage, versionKeyset, type Page } from '../common/connection.js';
+import type { RoleName } from '../auth/viewer.js';
+import { createdAtKeyset, createdAtSortKey, pageOf, versionKeyset, versionSortKey, type Page } from '../common/connection.js';
+import type { UploadGrant } from './datasets.service.js';
 import { CompletedPartInput, CreateDatasetInput, CreateDatasetUploadInput } from './datasets.inputs.js';
-import { Dataset, DatasetConnection, DatasetRow, DatasetUpload, DatasetVersion, DatasetVersionConnection } from './datasets.types.js';
+import { Dataset, DatasetConnection, DatasetRow, DatasetUpload, DatasetVersion, DatasetVersionConnection, UploadPart } from './datasets.types.js';
+
+const uploadOf = (grant: UploadGrant): DatasetUpload =>
+  Object.assign(new DatasetUpload(), {
+    datasetVersion: DatasetVersion.fromRow(grant.version),
+    url: grant.url,
+    headers: grant.headers,
+    parts: grant.parts?.map((p) => Object.assign(new UploadPart(), p)) ?? null,
+    partSizeBytes: grant.partSizeBytes,
+    expiresAt: grant.expiresAt,
+  });
 
 @Resolver(() => Dataset)
 export class DatasetResolver {
+  @Authorized<RoleName>('VIEWER')
   @Query(() => DatasetConnection, { description: "Datasets of the caller's project, newest first." })
   datasets(
     @Ctx() ctx: Context,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
   ): Promise<Page<Dataset>> {
-    return ctx.services.datasets.list(ctx.viewer.projectId, first, after);
+    const { projectId } = ctx.viewer;
+    return pageOf(first, after, {
+      keyset: createdAtKeyset,
+      fetch: (keyset, limit) => ctx.services.datasets.list(projectId, keyset, limit),
+      sortKey: createdAtSortKey,
+      node: Dataset.fromRow,
+      count: () => ctx.services.datasets.count(projectId),
+    });
   }
 
+  @Authorized<RoleName>('VIEWER')
   @Query(() => Dataset, { nullable: true, description: "One dataset; NOT_FOUND when it is not in the caller's project." })
   async dataset(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Dataset> {
-    return Dataset.fromRow(await ctx.loaders.datasetById.load(fromGlobalId(NodeType.Dataset, id)));
+    return Dataset.fromRow(await ctx.loaders.datasetById.load(fromGlobalId('Dataset', id)));
   }
 
+  @Authorized<RoleName>('RESEARCHER')
   @Mutation(() => Dataset, { description: 'Creates an empty dataset; upload versions with createDatasetUpload (RESEARCHER).' })
-  createDataset(@Ctx() ctx: Context, @Arg('input', () => CreateDatasetInput) input: CreateDatasetInput): Promise<Dataset> {
-    return ctx.services.datasets.create(ctx.viewer.projectId, input);
+  async createDataset(@Ctx() ctx: Context, @Arg('input', () => CreateDatasetInput) input: CreateDatasetInput): Promise<Dataset> {
+    return Dataset.fromRow(await ctx.services.datasets.create(ctx.viewer.projectId, input));
   }
 
+  @Authorized<RoleName>('RESEARCHER')
   @Mutation(() => DatasetUpload, {
     description: 'Starts the next version: returns presigned URL(s) to upload the file to, directly to the object store (RESEARCHER).',
   })
-  createDatasetUpload(@Ctx() ctx: Context, @Arg('input', () => CreateDatasetUploadInput) input: CreateDatasetUploadInput): Promise<DatasetUpload> {
-    return ctx.services.datasets.createUpload(ctx.viewer.projectId, input);
+  async createDatasetUpload(@Ctx() ctx: Context, @Arg('input', () => CreateDatasetUploadInput) input: CreateDatasetUploadInput): Promise<DatasetUpload> {
+    const datasetId = fromGlobalId('Dataset', input.datasetId, 'input.datasetId');
+    return uploadOf(await ctx.services.datasets.createUpload(ctx.viewer.projectId, datasetId, input));
   }
 
+  @Authorized<RoleName>('RESEARCHER')
   @Mutation(() => DatasetVersion, {
     description: 'After the upload: checks the file and starts validation; returns VALIDATING or an already settled status (RESEARCHER).',
   })
-  completeDatasetUpload(
+  async completeDatasetUpload(
     @Ctx() ctx: Context,
     @Arg('datasetVersionId', () => ID) datasetVersionId: string,
     @Arg('parts', () => [CompletedPartInput], { nullable: true, description: 'Multipart only: every part with its ETag.' }) parts?: CompletedPartInput[],
   ): Promise<DatasetVersion> {
-    return ctx.services.datasets.completeUpload(ctx.viewer.projectId, fromGlobalId(NodeType.DatasetVersion, datasetVersionId, 'datasetVersionId'), parts);
+    const versionId = fromGlobalId('DatasetVersion', datasetVersionId, 'datasetVersionId');
+    return DatasetVersion.fromRow(await ctx.services.datasets.completeUpload(ctx.viewer.projectId, versionId, parts));
   }
 
   @FieldResolver(() => DatasetVersion, { nullable: true, description: 'The newest READY version.' })
@@ -51,15 +77,19 @@ export class DatasetResolver {
   }
 
   @FieldResolver(() => DatasetVersionConnection, { description: 'Its versions in every status, newest first.' })
-  async versions(
+  versions(
     @Root() dataset: Dataset,
     @Ctx() ctx: Context,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
   ): Promise<Page<DatasetVersion>> {
-    const page = parsePageArgs(first, after);
-    const rows = await ctx.loaders.versionsByDataset.load({ parentId: dataset.row.id, args: { first: page.first, beforeVersion: versionKeyset(page.after) } });
-    return toPage(rows, page, (row) => [row.version], DatasetVersion.fromRow, () => ctx.loaders.versionCountByDataset.load(dataset.row.id));
+    return pageOf(first, after, {
+      keyset: versionKeyset,
+      fetch: (beforeVersion, limit) => ctx.loaders.versionsByDataset.load({ parentId: dataset.row.id, args: { limit, beforeVersion } }),
+      sortKey: versionSortKey,
+      node: DatasetVersion.fromRow,
+      count: () => ctx.loaders.versionCountByDataset.load(dataset.row.id),
+    });
   }
 }
 

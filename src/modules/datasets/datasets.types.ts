@@ -1,13 +1,12 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { DatasetRow as DatasetDbRow, DatasetVersionRow } from '../../db/schema.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
+import { datasetFormatEnum, datasetVersionStatusEnum, type DatasetRow as DatasetDbRow, type DatasetVersionRow } from '../../db/schema.js';
+import { enumObject } from '../common/enums.js';
+import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
 import { DateTime, JSONScalar, Node } from '../common/node.types.js';
 
-export enum DatasetFormat {
-  JSONL = 'JSONL',
-  CSV = 'CSV',
-}
+export const DatasetFormat = enumObject(datasetFormatEnum.enumValues);
+export type DatasetFormat = (typeof datasetFormatEnum.enumValues)[number];
 registerEnumType(DatasetFormat, {
   name: 'DatasetFormat',
   description: 'How a dataset file is written.',
@@ -17,12 +16,8 @@ registerEnumType(DatasetFormat, {
   },
 });
 
-export enum DatasetVersionStatus {
-  AWAITING_UPLOAD = 'AWAITING_UPLOAD',
-  VALIDATING = 'VALIDATING',
-  READY = 'READY',
-  FAILED = 'FAILED',
-}
+export const DatasetVersionStatus = enumObject(datasetVersionStatusEnum.enumValues);
+export type DatasetVersionStatus = (typeof datasetVersionStatusEnum.enumValues)[number];
 registerEnumType(DatasetVersionStatus, {
   name: 'DatasetVersionStatus',
   description: 'Where a dataset version is between upload and use.',
@@ -50,7 +45,7 @@ export class Dataset extends Node {
 
   static fromRow(row: DatasetDbRow): Dataset {
     return Object.assign(new Dataset(), {
-      id: toGlobalId(NodeType.Dataset, row.id),
+      id: toGlobalId('Dataset', row.id),
       row,
       name: row.name,
       description: row.description,
@@ -117,11 +112,11 @@ export class DatasetVersion extends Node {
 
   static fromRow(row: DatasetVersionRow): DatasetVersion {
     return Object.assign(new DatasetVersion(), {
-      id: toGlobalId(NodeType.DatasetVersion, row.id),
+      id: toGlobalId('DatasetVersion', row.id),
       row,
       version: row.version,
-      status: row.status as DatasetVersionStatus,
-      format: row.format as DatasetFormat,
+      status: row.status,
+      format: row.format,
       sizeBytes: row.sizeBytes,
       sha256: row.sha256,
       rowCount: row.rowCount,

@@ -1,5 +1,4 @@
 import { notFound } from '../../common/errors.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
 import { rowsById } from '../common/loaders.js';
 import type { ExperimentsRepo } from './experiments.repo.js';
 
@@ -7,7 +6,7 @@ export function createExperimentLoaders(repo: ExperimentsRepo, projectId: string
   return {
     experimentById: rowsById(
       (ids) => repo.byIds(projectId, ids),
-      (id) => notFound('Experiment', toGlobalId(NodeType.Experiment, id)),
+      (id) => notFound('Experiment', id),
     ),
   };
 }

@@ -1,6 +1,6 @@
 import { and, arrayContains, eq, ilike, inArray, isNull, or, type SQL } from 'drizzle-orm';
 import { experiments, type ExperimentRow } from '../../db/schema.js';
-import type { Db } from '../../storage/postgres.js';
+import { Repo } from '../../storage/postgres.js';
 import { afterCreatedAt, newestFirst } from '../common/keyset.js';
 
 export interface ExperimentFilter {
@@ -19,9 +19,7 @@ export interface ExperimentPatch {
 /** `%` and `_` in a search are literal characters, not wildcards. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export class ExperimentsRepo {
-  constructor(private readonly db: Db) {}
-
+export class ExperimentsRepo extends Repo {
   byIds(projectId: string, ids: readonly string[]): Promise<ExperimentRow[]> {
     return this.db
       .select()

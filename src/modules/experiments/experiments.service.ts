@@ -1,14 +1,21 @@
 import { notFound } from '../../common/errors.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
+import type { ExperimentRow } from '../../db/schema.js';
 import type { LabPubSub } from '../../storage/pubsub.js';
-import { createdAtKeyset, createdAtSortKey, parsePageArgs, toPage, type Page } from '../common/connection.js';
-import type { CreateExperimentInput, UpdateExperimentInput } from './experiments.inputs.js';
 import type { ExperimentFilter, ExperimentsRepo } from './experiments.repo.js';
-import { Experiment } from './experiments.types.js';
 
-export interface ListExperimentsArgs extends ExperimentFilter {
-  first?: number | null;
-  after?: string | null;
+export interface NewExperiment {
+  name: string;
+  description?: string | null;
+  hypothesis?: string | null;
+  tags?: string[] | null;
+}
+
+/** The fields to change; undefined leaves a field as it is, and null clears a nullable one. */
+export interface ExperimentChanges {
+  name?: string | null;
+  description?: string | null;
+  hypothesis?: string | null;
+  tags?: string[] | null;
 }
 
 const trimmed = (text: string | null | undefined) => (text == null ? text : text.trim());
@@ -20,24 +27,25 @@ export class ExperimentsService {
     private readonly pubsub: LabPubSub,
   ) {}
 
-  async list(projectId: string, args: ListExperimentsArgs): Promise<Page<Experiment>> {
-    const page = parsePageArgs(args.first, args.after);
-    const filter: ExperimentFilter = { search: trimmed(args.search), tags: args.tags, includeArchived: args.includeArchived };
-    const rows = await this.repo.page(projectId, filter, createdAtKeyset(page.after), page.first + 1);
-    return toPage(rows, page, createdAtSortKey, Experiment.fromRow, () => this.repo.count(projectId, filter));
+  /** Newest first: up to `limit` experiments after the (createdAt, id) keyset. */
+  list(projectId: string, filter: ExperimentFilter, after: { createdAt: Date; id: string } | null, limit: number): Promise<ExperimentRow[]> {
+    return this.repo.page(projectId, this.normalised(filter), after, limit);
   }
 
-  async create(projectId: string, input: CreateExperimentInput): Promise<Experiment> {
-    const row = await this.repo.insert(projectId, {
+  count(projectId: string, filter: ExperimentFilter): Promise<number> {
+    return this.repo.count(projectId, this.normalised(filter));
+  }
+
+  create(projectId: string, input: NewExperiment): Promise<ExperimentRow> {
+    return this.repo.insert(projectId, {
       name: input.name.trim(),
       description: trimmed(input.description) ?? null,
       hypothesis: trimmed(input.hypothesis) ?? null,
       tags: uniqueTags(input.tags ?? []),
     });
-    return Experiment.fromRow(row);
   }
 
-  async update(projectId: string, id: string, input: UpdateExperimentInput): Promise<Experiment> {
+  async update(projectId: string, id: string, input: ExperimentChanges): Promise<ExperimentRow> {
     const row = await this.repo.update(projectId, id, {
       ...(input.name != null && { name: input.name.trim() }),
       ...(input.description !== undefined && { description: trimmed(input.description) }),
@@ -47,13 +55,17 @@ export class ExperimentsService {
     return this.changed(id, row);
   }
 
-  async archive(projectId: string, id: string): Promise<Experiment> {
+  async archive(projectId: string, id: string): Promise<ExperimentRow> {
     return this.changed(id, await this.repo.update(projectId, id, { archivedAt: new Date() }));
   }
 
-  private changed(id: string, row: Awaited<ReturnType<ExperimentsRepo['update']>>): Experiment {
-    if (!row) throw notFound('Experiment', toGlobalId(NodeType.Experiment, id));
+  private normalised(filter: ExperimentFilter): ExperimentFilter {
+    return { ...filter, search: trimmed(filter.search) };
+  }
+
+  private changed(id: string, row: ExperimentRow | undefined): ExperimentRow {
+    if (!row) throw notFound('Experiment', id);
     this.pubsub.publish('experiment:updated', row.id, { experimentId: row.id });
-    return Experiment.fromRow(row);
+    return row;
   }
 }

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import type { ExperimentRow } from '../../db/schema.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
+import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
 import { DateTime, Node } from '../common/node.types.js';
 
@@ -32,7 +32,7 @@ export class Experiment extends Node {
 
   static fromRow(row: ExperimentRow): Experiment {
     return Object.assign(new Experiment(), {
-      id: toGlobalId(NodeType.Experiment, row.id),
+      id: toGlobalId('Experiment', row.id),
       row,
       name: row.name,
       description: row.description,

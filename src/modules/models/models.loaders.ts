@@ -1,5 +1,4 @@
 import { notFound } from '../../common/errors.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
 import { rowsById } from '../common/loaders.js';
 import type { ModelsRepo } from './models.repo.js';
 
@@ -7,7 +6,7 @@ export function createModelLoaders(repo: ModelsRepo, projectId: string) {
   return {
     modelById: rowsById(
       (ids) => repo.byIds(projectId, ids),
-      (id) => notFound('Model', toGlobalId(NodeType.Model, id)),
+      (id) => notFound('Model', id),
     ),
   };
 }

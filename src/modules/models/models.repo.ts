@@ -1,13 +1,11 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { models, type ModelRow } from '../../db/schema.js';
-import type { Db } from '../../storage/postgres.js';
+import { Repo } from '../../storage/postgres.js';
 import { afterCreatedAt, newestFirst } from '../common/keyset.js';
 
 export type NewModel = Omit<typeof models.$inferInsert, 'id' | 'createdAt'>;
 
-export class ModelsRepo {
-  constructor(private readonly db: Db) {}
-
+export class ModelsRepo extends Repo {
   byIds(projectId: string, ids: readonly string[]): Promise<ModelRow[]> {
     return this.db.select().from(models).where(and(eq(models.projectId, projectId), inArray(models.id, [...ids])));
   }

@@ -2,10 +2,22 @@ import { z } from 'zod';
 import { badInput, conflict } from '../../common/errors.js';
 import type { SecretBox } from '../../common/secret-box.js';
 import { isUniqueViolation } from '../../storage/postgres.js';
-import { createdAtKeyset, createdAtSortKey, parsePageArgs, toPage, type Page } from '../common/connection.js';
-import type { CreateModelInput } from './models.inputs.js';
+import type { ModelRow } from '../../db/schema.js';
 import type { ModelsRepo } from './models.repo.js';
-import { Model, ProviderKind } from './models.types.js';
+import { ProviderKind } from './provider-kind.js';
+
+export interface NewModel {
+  name: string;
+  provider: ProviderKind;
+  modelName: string;
+  baseUrl?: string | null;
+  apiKey?: string | null;
+  parameters?: Record<string, unknown> | null;
+  inputCostPerMTok?: number | null;
+  outputCostPerMTok?: number | null;
+  maxConcurrency?: number | null;
+  requestsPerMinute?: number | null;
+}
 
 /** Known sampling parameters are type-checked; others pass through to the provider as given. */
 const parametersSchema = z
@@ -18,7 +30,7 @@ const parametersSchema = z
   })
   .passthrough();
 
-const NEEDS_API_KEY = new Set([ProviderKind.OPENAI, ProviderKind.ANTHROPIC]);
+const NEEDS_API_KEY = new Set<ProviderKind>([ProviderKind.OPENAI, ProviderKind.ANTHROPIC]);
 
 export class ModelsService {
   constructor(
@@ -26,13 +38,16 @@ export class ModelsService {
     private readonly secrets: SecretBox,
   ) {}
 
-  async list(projectId: string, first?: number | null, after?: string | null): Promise<Page<Model>> {
-    const page = parsePageArgs(first, after);
-    const rows = await this.repo.page(projectId, createdAtKeyset(page.after), page.first + 1);
-    return toPage(rows, page, createdAtSortKey, Model.fromRow, () => this.repo.count(projectId));
+  /** Newest first: up to `limit` models after the (createdAt, id) keyset. */
+  list(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<ModelRow[]> {
+    return this.repo.page(projectId, after, limit);
   }
 
-  async create(projectId: string, input: CreateModelInput): Promise<Model> {
+  count(projectId: string): Promise<number> {
+    return this.repo.count(projectId);
+  }
+
+  async create(projectId: string, input: NewModel): Promise<ModelRow> {
     if (input.provider === ProviderKind.OPENAI_COMPATIBLE && !input.baseUrl) {
       throw badInput('baseUrl: required for OPENAI_COMPATIBLE models, e.g. http://localhost:8000/v1 for vLLM.', 'baseUrl');
     }
@@ -59,7 +74,7 @@ export class ModelsService {
         maxConcurrency: input.maxConcurrency ?? 4,
         requestsPerMinute: input.requestsPerMinute ?? null,
       });
-      return Model.fromRow(row);
+      return row;
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict(`name: a model named "${input.name.trim()}" already exists in this project; choose another name.`);
       throw err;

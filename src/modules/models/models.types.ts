@@ -1,15 +1,11 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ModelRow } from '../../db/schema.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
+import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
 import { DateTime, JSONScalar, Node } from '../common/node.types.js';
+import { ProviderKind } from './provider-kind.js';
 
-export enum ProviderKind {
-  OPENAI = 'OPENAI',
-  ANTHROPIC = 'ANTHROPIC',
-  OPENAI_COMPATIBLE = 'OPENAI_COMPATIBLE',
-  ECHO = 'ECHO',
-}
+export { ProviderKind };
 registerEnumType(ProviderKind, {
   name: 'ProviderKind',
   description: 'Which API a model is called through.',
@@ -61,10 +57,10 @@ export class Model extends Node {
 
   static fromRow(row: ModelRow): Model {
     return Object.assign(new Model(), {
-      id: toGlobalId(NodeType.Model, row.id),
+      id: toGlobalId('Model', row.id),
       row,
       name: row.name,
-      provider: row.provider as ProviderKind,
+      provider: row.provider,
       modelName: row.modelName,
       baseUrl: row.baseUrl,
       hasApiKey: row.apiKeyCiphertext !== null,

@@ -1,5 +1,4 @@
 import { notFound } from '../../common/errors.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
 import { rowsById } from '../common/loaders.js';
 import type { ProjectsRepo } from './projects.repo.js';
 
@@ -8,7 +7,7 @@ export function createProjectLoaders(repo: ProjectsRepo, projectId: string) {
   return {
     projectById: rowsById(
       (ids) => repo.byIds(ids.filter((id) => id === projectId)),
-      (id) => notFound('Project', toGlobalId(NodeType.Project, id)),
+      (id) => notFound('Project', id),
     ),
   };
 }

@@ -1,10 +1,8 @@
 import { asc, eq, inArray } from 'drizzle-orm';
 import { projects, type ProjectRow } from '../../db/schema.js';
-import type { Db } from '../../storage/postgres.js';
+import { Repo } from '../../storage/postgres.js';
 
-export class ProjectsRepo {
-  constructor(private readonly db: Db) {}
-
+export class ProjectsRepo extends Repo {
   byIds(ids: readonly string[]): Promise<ProjectRow[]> {
     return this.db.select().from(projects).where(inArray(projects.id, [...ids]));
   }

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import type { ProjectRow } from '../../db/schema.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
+import { toGlobalId } from '../../common/global-id.js';
 import { DateTime, Node } from '../common/node.types.js';
 
 @ObjectType('Project', { implements: Node, description: 'A team\'s space: every object and API key belongs to one project.' })
@@ -12,6 +12,6 @@ export class Project extends Node {
   createdAt!: Date;
 
   static fromRow(row: ProjectRow): Project {
-    return Object.assign(new Project(), { id: toGlobalId(NodeType.Project, row.id), name: row.name, createdAt: row.createdAt });
+    return Object.assign(new Project(), { id: toGlobalId('Project', row.id), name: row.name, createdAt: row.createdAt });
   }
 }

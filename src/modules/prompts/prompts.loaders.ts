@@ -1,5 +1,4 @@
 import { notFound } from '../../common/errors.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
 import type { PromptVersionRow } from '../../db/schema.js';
 import { childrenByParent } from '../common/children-loader.js';
 import { batchLoader, rowsById } from '../common/loaders.js';
@@ -9,17 +8,17 @@ export function createPromptLoaders(repo: PromptsRepo, projectId: string) {
   return {
     promptById: rowsById(
       (ids) => repo.byIds(projectId, ids),
-      (id) => notFound('Prompt', toGlobalId(NodeType.Prompt, id)),
+      (id) => notFound('Prompt', id),
     ),
     promptVersionById: rowsById(
       (ids) => repo.versionsByIds(projectId, ids),
-      (id) => notFound('PromptVersion', toGlobalId(NodeType.PromptVersion, id)),
+      (id) => notFound('PromptVersion', id),
     ),
     latestVersionByPrompt: batchLoader<string, PromptVersionRow, PromptVersionRow>(
       (promptIds) => repo.latestVersions(projectId, promptIds),
       (row) => row.promptId,
       (row) => row,
-      (id) => notFound('Prompt', toGlobalId(NodeType.Prompt, id)),
+      (id) => notFound('Prompt', id),
     ),
     versionsByPrompt: childrenByParent<VersionsPageArgs, PromptVersionRow>(
       (promptIds, args) => repo.versionPages(projectId, promptIds, args),

@@ -1,19 +1,18 @@
-import { and, count, desc, eq, inArray, lt, max } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, lt, max, sql } from 'drizzle-orm';
 import { prompts, promptVersions, type PromptRow, type PromptVersionRow } from '../../db/schema.js';
-import type { Db } from '../../storage/postgres.js';
+import { Repo } from '../../storage/postgres.js';
 import { afterCreatedAt, firstPerParent, newestFirst } from '../common/keyset.js';
 
 export interface VersionsPageArgs {
-  first: number;
+  /** Rows per prompt (callers ask for the page size + 1). */
+  limit: number;
   /** Versions below this number (the cursor's), newest first. */
   beforeVersion: number | null;
 }
 
-type NewVersion = { system: string | null; template: string; variables: string[] };
+export type NewVersion = { system: string | null; template: string; variables: string[] };
 
-export class PromptsRepo {
-  constructor(private readonly db: Db) {}
-
+export class PromptsRepo extends Repo {
   byIds(projectId: string, ids: readonly string[]): Promise<PromptRow[]> {
     return this.db.select().from(prompts).where(and(eq(prompts.projectId, projectId), inArray(prompts.id, [...ids])));
   }
@@ -43,22 +42,18 @@ export class PromptsRepo {
       .orderBy(promptVersions.promptId, desc(promptVersions.version));
   }
 
-  /** Up to first + 1 versions of each prompt, newest first, in one statement. */
+  /** Up to `limit` versions of each prompt, newest first, in one statement. */
   versionPages(projectId: string, promptIds: readonly string[], args: VersionsPageArgs): Promise<PromptVersionRow[]> {
     const pageIds = firstPerParent(
-      this.db,
       promptVersions,
       promptVersions.id,
       promptVersions.promptId,
+      promptIds,
       [desc(promptVersions.version)],
-      and(
-        eq(promptVersions.projectId, projectId),
-        inArray(promptVersions.promptId, [...promptIds]),
-        args.beforeVersion === null ? undefined : lt(promptVersions.version, args.beforeVersion),
-      ),
-      args.first + 1,
+      and(eq(promptVersions.projectId, projectId), args.beforeVersion === null ? undefined : lt(promptVersions.version, args.beforeVersion)),
+      args.limit,
     );
-    return this.db.select().from(promptVersions).where(inArray(promptVersions.id, pageIds)).orderBy(desc(promptVersions.version));
+    return this.db.select().from(promptVersions).where(sql`${promptVersions.id} in (${pageIds})`).orderBy(desc(promptVersions.version));
   }
 
   versionCounts(projectId: string, promptIds: readonly string[]): Promise<{ promptId: string; count: number }[]> {
@@ -69,33 +64,28 @@ export class PromptsRepo {
       .groupBy(promptVersions.promptId);
   }
 
-  /** The prompt and its version 1, together or not at all. */
-  insertPrompt(projectId: string, name: string, description: string | null, first: NewVersion): Promise<PromptRow> {
-    return this.db.transaction(async (tx) => {
-      const [prompt] = await tx.insert(prompts).values({ projectId, name, description }).returning();
-      await tx.insert(promptVersions).values({ projectId, promptId: prompt!.id, version: 1, ...first });
-      return prompt!;
-    });
+  async insertPrompt(projectId: string, name: string, description: string | null): Promise<PromptRow> {
+    const [row] = await this.db.insert(prompts).values({ projectId, name, description }).returning();
+    return row!;
   }
 
-  /** The next version number, taken under a lock on the prompt so concurrent creates never collide; undefined if no such prompt. */
-  appendVersion(projectId: string, promptId: string, next: NewVersion): Promise<PromptVersionRow | undefined> {
-    return this.db.transaction(async (tx) => {
-      const [prompt] = await tx
-        .select({ id: prompts.id })
-        .from(prompts)
-        .where(and(eq(prompts.projectId, projectId), eq(prompts.id, promptId)))
-        .for('update');
-      if (!prompt) return undefined;
-      const [{ latest } = { latest: 0 }] = await tx
-        .select({ latest: max(promptVersions.version) })
-        .from(promptVersions)
-        .where(eq(promptVersions.promptId, promptId));
-      const [row] = await tx
-        .insert(promptVersions)
-        .values({ projectId, promptId, version: (latest ?? 0) + 1, ...next })
-        .returning();
-      return row;
-    });
+  async insertVersion(projectId: string, promptId: string, version: number, values: NewVersion): Promise<PromptVersionRow> {
+    const [row] = await this.db.insert(promptVersions).values({ projectId, promptId, version, ...values }).returning();
+    return row!;
+  }
+
+  /** Locks the prompt row until the transaction ends (versions are numbered under it); false when there is no such prompt. */
+  async lock(projectId: string, promptId: string): Promise<boolean> {
+    const rows = await this.db
+      .select({ id: prompts.id })
+      .from(prompts)
+      .where(and(eq(prompts.projectId, projectId), eq(prompts.id, promptId)))
+      .for('update');
+    return rows.length > 0;
+  }
+
+  async latestVersionNumber(promptId: string): Promise<number> {
+    const [{ latest } = { latest: 0 }] = await this.db.select({ latest: max(promptVersions.version) }).from(promptVersions).where(eq(promptVersions.promptId, promptId));
+    return latest ?? 0;
   }
 }

@@ -1,34 +1,47 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { fromGlobalId, NodeType } from '../../common/global-id.js';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
-import { parsePageArgs, toPage, versionKeyset, type Page } from '../common/connection.js';
+import type { RoleName } from '../auth/viewer.js';
+import { createdAtKeyset, createdAtSortKey, pageOf, versionKeyset, versionSortKey, type Page } from '../common/connection.js';
 import { CreatePromptInput, CreatePromptVersionInput } from './prompts.inputs.js';
 import { Prompt, PromptConnection, PromptVersion, PromptVersionConnection } from './prompts.types.js';
 
 @Resolver(() => Prompt)
 export class PromptResolver {
+  @Authorized<RoleName>('VIEWER')
   @Query(() => PromptConnection, { description: "Prompts of the caller's project, newest first." })
   prompts(
     @Ctx() ctx: Context,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
   ): Promise<Page<Prompt>> {
-    return ctx.services.prompts.list(ctx.viewer.projectId, first, after);
+    const { projectId } = ctx.viewer;
+    return pageOf(first, after, {
+      keyset: createdAtKeyset,
+      fetch: (keyset, limit) => ctx.services.prompts.list(projectId, keyset, limit),
+      sortKey: createdAtSortKey,
+      node: Prompt.fromRow,
+      count: () => ctx.services.prompts.count(projectId),
+    });
   }
 
+  @Authorized<RoleName>('VIEWER')
   @Query(() => Prompt, { nullable: true, description: "One prompt; NOT_FOUND when it is not in the caller's project." })
   async prompt(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Prompt> {
-    return Prompt.fromRow(await ctx.loaders.promptById.load(fromGlobalId(NodeType.Prompt, id)));
+    return Prompt.fromRow(await ctx.loaders.promptById.load(fromGlobalId('Prompt', id)));
   }
 
+  @Authorized<RoleName>('RESEARCHER')
   @Mutation(() => Prompt, { description: 'Creates a prompt with its version 1 (RESEARCHER).' })
-  createPrompt(@Ctx() ctx: Context, @Arg('input', () => CreatePromptInput) input: CreatePromptInput): Promise<Prompt> {
-    return ctx.services.prompts.create(ctx.viewer.projectId, input);
+  async createPrompt(@Ctx() ctx: Context, @Arg('input', () => CreatePromptInput) input: CreatePromptInput): Promise<Prompt> {
+    return Prompt.fromRow(await ctx.services.prompts.create(ctx.viewer.projectId, input));
   }
 
+  @Authorized<RoleName>('RESEARCHER')
   @Mutation(() => PromptVersion, { description: 'Adds the next version to a prompt; earlier versions never change (RESEARCHER).' })
-  createPromptVersion(@Ctx() ctx: Context, @Arg('input', () => CreatePromptVersionInput) input: CreatePromptVersionInput): Promise<PromptVersion> {
-    return ctx.services.prompts.createVersion(ctx.viewer.projectId, input);
+  async createPromptVersion(@Ctx() ctx: Context, @Arg('input', () => CreatePromptVersionInput) input: CreatePromptVersionInput): Promise<PromptVersion> {
+    const promptId = fromGlobalId('Prompt', input.promptId, 'input.promptId');
+    return PromptVersion.fromRow(await ctx.services.prompts.createVersion(ctx.viewer.projectId, promptId, input));
   }
 
   @FieldResolver(() => PromptVersion, { description: 'The newest version.' })
@@ -37,15 +50,19 @@ export class PromptResolver {
   }
 
   @FieldResolver(() => PromptVersionConnection, { description: 'Its versions, newest first.' })
-  async versions(
+  versions(
     @Root() prompt: Prompt,
     @Ctx() ctx: Context,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
   ): Promise<Page<PromptVersion>> {
-    const page = parsePageArgs(first, after);
-    const rows = await ctx.loaders.versionsByPrompt.load({ parentId: prompt.row.id, args: { first: page.first, beforeVersion: versionKeyset(page.after) } });
-    return toPage(rows, page, (row) => [row.version], PromptVersion.fromRow, () => ctx.loaders.versionCountByPrompt.load(prompt.row.id));
+    return pageOf(first, after, {
+      keyset: versionKeyset,
+      fetch: (beforeVersion, limit) => ctx.loaders.versionsByPrompt.load({ parentId: prompt.row.id, args: { limit, beforeVersion } }),
+      sortKey: versionSortKey,
+      node: PromptVersion.fromRow,
+      count: () => ctx.loaders.versionCountByPrompt.load(prompt.row.id),
+    });
   }
 }
 

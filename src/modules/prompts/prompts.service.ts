@@ -1,25 +1,46 @@
 import { badInput, conflict, notFound } from '../../common/errors.js';
-import { fromGlobalId, NodeType, toGlobalId } from '../../common/global-id.js';
-import { isUniqueViolation } from '../../storage/postgres.js';
-import { createdAtKeyset, createdAtSortKey, parsePageArgs, toPage, type Page } from '../common/connection.js';
-import type { CreatePromptInput, CreatePromptVersionInput } from './prompts.inputs.js';
+import type { PromptRow, PromptVersionRow } from '../../db/schema.js';
+import { isUniqueViolation, type Db } from '../../storage/postgres.js';
 import type { PromptsRepo } from './prompts.repo.js';
-import { Prompt, PromptVersion } from './prompts.types.js';
 import { templateVariables } from './template-variables.js';
 
-export class PromptsService {
-  constructor(private readonly repo: PromptsRepo) {}
+export interface NewPrompt {
+  name: string;
+  description?: string | null;
+  system?: string | null;
+  template: string;
+}
 
-  async list(projectId: string, first?: number | null, after?: string | null): Promise<Page<Prompt>> {
-    const page = parsePageArgs(first, after);
-    const rows = await this.repo.page(projectId, createdAtKeyset(page.after), page.first + 1);
-    return toPage(rows, page, createdAtSortKey, Prompt.fromRow, () => this.repo.count(projectId));
+export interface NewPromptVersion {
+  system?: string | null;
+  template: string;
+}
+
+export class PromptsService {
+  constructor(
+    private readonly db: Db,
+    private readonly repo: PromptsRepo,
+  ) {}
+
+  /** Newest first: up to `limit` prompts after the (createdAt, id) keyset. */
+  list(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<PromptRow[]> {
+    return this.repo.page(projectId, after, limit);
   }
 
-  async create(projectId: string, input: CreatePromptInput): Promise<Prompt> {
+  count(projectId: string): Promise<number> {
+    return this.repo.count(projectId);
+  }
+
+  async create(projectId: string, input: NewPrompt): Promise<PromptRow> {
     const version = this.parseVersion(input.system, input.template);
     try {
-      return Prompt.fromRow(await this.repo.insertPrompt(projectId, input.name.trim(), input.description?.trim() || null, version));
+      // The prompt and its version 1, together or not at all.
+      return await this.db.transaction(async (tx) => {
+        const repo = this.repo.in(tx);
+        const prompt = await repo.insertPrompt(projectId, input.name.trim(), input.description?.trim() || null);
+        await repo.insertVersion(projectId, prompt.id, 1, version);
+        return prompt;
+      });
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw conflict(`name: a prompt named "${input.name.trim()}" already exists in this project; add a version to it with createPromptVersion, or choose another name.`);
@@ -28,11 +49,16 @@ export class PromptsService {
     }
   }
 
-  async createVersion(projectId: string, input: CreatePromptVersionInput): Promise<PromptVersion> {
-    const promptId = fromGlobalId(NodeType.Prompt, input.promptId, 'input.promptId');
-    const row = await this.repo.appendVersion(projectId, promptId, this.parseVersion(input.system, input.template));
-    if (!row) throw notFound('Prompt', toGlobalId(NodeType.Prompt, promptId));
-    return PromptVersion.fromRow(row);
+  async createVersion(projectId: string, promptId: string, input: NewPromptVersion): Promise<PromptVersionRow> {
+    const values = this.parseVersion(input.system, input.template);
+    // Numbered under a lock on the prompt, so concurrent creates never collide.
+    const row = await this.db.transaction(async (tx) => {
+      const repo = this.repo.in(tx);
+      if (!(await repo.lock(projectId, promptId))) return undefined;
+      return repo.insertVersion(projectId, promptId, (await repo.latestVersionNumber(promptId)) + 1, values);
+    });
+    if (!row) throw notFound('Prompt', promptId);
+    return row;
   }
 
   private parseVersion(system: string | null | undefined, template: string) {

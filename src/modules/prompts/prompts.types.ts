@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import type { PromptRow, PromptVersionRow } from '../../db/schema.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
+import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
 import { DateTime, Node } from '../common/node.types.js';
 
@@ -20,7 +20,7 @@ export class Prompt extends Node {
 
   static fromRow(row: PromptRow): Prompt {
     return Object.assign(new Prompt(), {
-      id: toGlobalId(NodeType.Prompt, row.id),
+      id: toGlobalId('Prompt', row.id),
       row,
       name: row.name,
       description: row.description,
@@ -51,7 +51,7 @@ export class PromptVersion extends Node {
 
   static fromRow(row: PromptVersionRow): PromptVersion {
     return Object.assign(new PromptVersion(), {
-      id: toGlobalId(NodeType.PromptVersion, row.id),
+      id: toGlobalId('PromptVersion', row.id),
       row,
       version: row.version,
       system: row.system,

@@ -1,5 +1,4 @@
 import { notFound } from '../../common/errors.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
 import type { RunRow } from '../../db/schema.js';
 import { batchLoader, rowsById } from '../common/loaders.js';
 import { childrenByParent } from '../common/children-loader.js';
@@ -10,7 +9,7 @@ export function createRunLoaders(repo: RunsRepo, projectId: string) {
   return {
     runById: rowsById(
       (ids) => repo.byIds(projectId, ids),
-      (id) => notFound('Run', toGlobalId(NodeType.Run, id)),
+      (id) => notFound('Run', id),
     ),
     runsByExperiment: childrenByParent<RunsPageArgs, RunRow>(
       (experimentIds, args) => repo.pagesByExperiment(projectId, experimentIds, args),

@@ -1,18 +1,17 @@
-import { and, count, desc, eq, inArray, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { runs, type RunRow } from '../../db/schema.js';
-import type { Db } from '../../storage/postgres.js';
+import { Repo } from '../../storage/postgres.js';
 import { afterCreatedAt, firstPerParent, newestFirst } from '../common/keyset.js';
 import type { RunStatus } from './runs.types.js';
 
 export interface RunsPageArgs {
-  first: number;
+  /** Rows per experiment (callers ask for the page size + 1). */
+  limit: number;
   after: { createdAt: Date; id: string } | null;
   status: RunStatus[] | null;
 }
 
-export class RunsRepo {
-  constructor(private readonly db: Db) {}
-
+export class RunsRepo extends Repo {
   byIds(projectId: string, ids: readonly string[]): Promise<RunRow[]> {
     return this.db.select().from(runs).where(and(eq(runs.projectId, projectId), inArray(runs.id, [...ids])));
   }
@@ -25,18 +24,18 @@ export class RunsRepo {
     );
   }
 
-  /** Up to first + 1 runs of each experiment, newest first, in one statement. */
+  /** Up to `limit` runs of each experiment, newest first, in one statement. */
   pagesByExperiment(projectId: string, experimentIds: readonly string[], args: RunsPageArgs): Promise<RunRow[]> {
     const pageIds = firstPerParent(
-      this.db,
       runs,
       runs.id,
       runs.experimentId,
+      experimentIds,
       newestFirst(runs),
-      and(this.ofExperiments(projectId, experimentIds, args.status), afterCreatedAt(runs, args.after)),
-      args.first + 1,
+      and(eq(runs.projectId, projectId), args.status?.length ? inArray(runs.status, args.status) : undefined, afterCreatedAt(runs, args.after)),
+      args.limit,
     );
-    return this.db.select().from(runs).where(inArray(runs.id, pageIds)).orderBy(...newestFirst(runs));
+    return this.db.select().from(runs).where(sql`${runs.id} in (${pageIds})`).orderBy(...newestFirst(runs));
   }
 
   countsByExperiment(projectId: string, experimentIds: readonly string[], status: RunStatus[] | null): Promise<{ experimentId: string; count: number }[]> {

@@ -1,7 +1,8 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
-import { fromGlobalId, NodeType } from '../../common/global-id.js';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
-import { createdAtKeyset, createdAtSortKey, parsePageArgs, toPage, type Page } from '../common/connection.js';
+import type { RoleName } from '../auth/viewer.js';
+import { createdAtKeyset, createdAtSortKey, pageOf, type Page } from '../common/connection.js';
 import { Experiment } from '../experiments/experiments.types.js';
 import { Model } from '../models/models.types.js';
 import { PromptVersion } from '../prompts/prompts.types.js';
@@ -15,9 +16,10 @@ async function countRuns(ctx: Context, experimentId: string, status: RunStatus[]
 
 @Resolver(() => Run)
 export class RunResolver {
+  @Authorized<RoleName>('VIEWER')
   @Query(() => Run, { nullable: true, description: "One run; NOT_FOUND when it is not in the caller's project." })
   async run(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Run> {
-    return Run.fromRow(await ctx.loaders.runById.load(fromGlobalId(NodeType.Run, id)));
+    return Run.fromRow(await ctx.loaders.runById.load(fromGlobalId('Run', id)));
   }
 
   @FieldResolver(() => Experiment, { description: 'The experiment the run belongs to.' })
@@ -45,20 +47,21 @@ export class RunResolver {
 @Resolver(() => Experiment)
 export class ExperimentRunsResolver {
   @FieldResolver(() => RunConnection, { description: 'Its runs, newest first.' })
-  async runs(
+  runs(
     @Root() experiment: Experiment,
     @Ctx() ctx: Context,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
     @Arg('status', () => [RunStatus], { nullable: true, description: 'Only runs in one of these states.' }) status?: RunStatus[],
   ): Promise<Page<Run>> {
-    const page = parsePageArgs(first, after);
     const statusFilter = status?.length ? [...status].sort() : null;
-    const rows = await ctx.loaders.runsByExperiment.load({
-      parentId: experiment.row.id,
-      args: { first: page.first, after: createdAtKeyset(page.after), status: statusFilter },
+    return pageOf(first, after, {
+      keyset: createdAtKeyset,
+      fetch: (keyset, limit) => ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args: { limit, after: keyset, status: statusFilter } }),
+      sortKey: createdAtSortKey,
+      node: Run.fromRow,
+      count: () => countRuns(ctx, experiment.row.id, statusFilter),
     });
-    return toPage(rows, page, createdAtSortKey, Run.fromRow, () => countRuns(ctx, experiment.row.id, statusFilter));
   }
 
   @FieldResolver(() => Int, { description: 'How many runs it has.' })

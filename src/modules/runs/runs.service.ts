@@ -1,5 +1,4 @@
 import { notFound } from '../../common/errors.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
 import type { RunRow } from '../../db/schema.js';
 import type { RunsRepo } from './runs.repo.js';
 
@@ -9,7 +8,7 @@ export class RunsService {
   /** The run, or NOT_FOUND when it is not in the project. */
   async get(projectId: string, runId: string): Promise<RunRow> {
     const [row] = await this.repo.byIds(projectId, [runId]);
-    if (!row) throw notFound('Run', toGlobalId(NodeType.Run, runId));
+    if (!row) throw notFound('Run', runId);
     return row;
   }
 }

@@ -1,17 +1,12 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { RunRow } from '../../db/schema.js';
-import { NodeType, toGlobalId } from '../../common/global-id.js';
+import { runStatusEnum, type RunRow } from '../../db/schema.js';
+import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
+import { enumObject } from '../common/enums.js';
 import { DateTime, JSONScalar, Node } from '../common/node.types.js';
 
-export enum RunStatus {
-  QUEUED = 'QUEUED',
-  RUNNING = 'RUNNING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  CANCELLING = 'CANCELLING',
-  CANCELLED = 'CANCELLED',
-}
+export const RunStatus = enumObject(runStatusEnum.enumValues);
+export type RunStatus = (typeof runStatusEnum.enumValues)[number];
 registerEnumType(RunStatus, {
   name: 'RunStatus',
   description: 'Where a run is in its life.',
@@ -90,9 +85,9 @@ export class Run extends Node {
 
   static fromRow(row: RunRow): Run {
     return Object.assign(new Run(), {
-      id: toGlobalId(NodeType.Run, row.id),
+      id: toGlobalId('Run', row.id),
       row,
-      status: row.status as RunStatus,
+      status: row.status,
       evaluators: row.evaluators.map((e) => Object.assign(new Evaluator(), e)),
       repetitions: row.repetitions,
       error: row.error,

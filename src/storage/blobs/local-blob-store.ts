@@ -26,8 +26,11 @@ import {
 export interface LocalBlobStoreOptions {
   /** Folder holding the objects; created on first write. */
   root: string;
-  /** Where clients reach the app that mounts createLocalBlobRouter, e.g. `http://localhost:4000`. */
-  publicBaseUrl: string;
+  /**
+   * Where clients reach the app that mounts createLocalBlobRouter, e.g. `http://localhost:4000`;
+   * a function when it is known only once that app listens (port 0).
+   */
+  publicBaseUrl: string | (() => string);
   /** HMAC key for the URLs; at least 32 bytes (`openssl rand -hex 32`). */
   signingSecret: string | Buffer;
   /** Largest object accepted; defaults to S3's 5 TiB. */
@@ -98,14 +101,15 @@ const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
 export class LocalBlobStore implements BlobStore {
   readonly kind = 'local' as const;
   private readonly root: string;
-  private readonly baseUrl: string;
+  private readonly baseUrl: () => string;
   private readonly secret: Buffer;
   private readonly maxObjectBytes: number;
 
   constructor(options: LocalBlobStoreOptions) {
     this.root = resolve(options.root);
-    const baseUrl = new URL(options.publicBaseUrl);
-    this.baseUrl = baseUrl.href.replace(/\/+$/, '');
+    const { publicBaseUrl } = options;
+    if (typeof publicBaseUrl === 'string') new URL(publicBaseUrl); // a malformed URL fails here, not at the first upload
+    this.baseUrl = () => new URL(typeof publicBaseUrl === 'string' ? publicBaseUrl : publicBaseUrl()).href.replace(/\/+$/, '');
     this.secret = Buffer.from(options.signingSecret);
     if (this.secret.length < MIN_SECRET_BYTES) {
       throw new Error(
@@ -364,7 +368,7 @@ export class LocalBlobStore implements BlobStore {
 
   private url(key: string, query: Record<string, string>): string {
     const path = key.split('/').map(encodeURIComponent).join('/');
-    return `${this.baseUrl}/blobs/${path}?${new URLSearchParams(query).toString()}`;
+    return `${this.baseUrl()}/blobs/${path}?${new URLSearchParams(query).toString()}`;
   }
 
   private assertWithinMax(sizeBytes: number): void {

@@ -1,0 +1,115 @@
+import { createHmac } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { seedDemo, type DemoSeed } from '../cli/demo.js';
+import { loadOrCreateSecretKey } from '../cli/secret-key.js';
+import { SecretBox } from '../common/secret-box.js';
+import type { Config } from '../config.js';
+import type { UploadLimits } from '../modules/datasets/datasets.service.js';
+import { createLabServer, type LabServer } from '../server/app.js';
+import { LocalBlobStore, S3BlobStore, type BlobStore } from '../storage/blobs/index.js';
+import { startEmbeddedPostgres } from '../storage/embedded-postgres.js';
+import { connectDatabase, migrateDatabase } from '../storage/postgres.js';
+import { createLabPubSub } from '../storage/pubsub.js';
+import { startWorker } from '../workflow/worker.js';
+import { composeLab, type Lab } from './lab.js';
+
+export type Mode = 'dev' | 'serve' | 'worker';
+
+export interface Runtime {
+  lab: Lab;
+  databaseUrl: string;
+  embedded: boolean;
+  /** The server's base URL (not in `worker` mode). */
+  url?: string;
+  /** `dev` only: the demo project and its admin key. */
+  seed?: DemoSeed;
+  /** Stops in reverse order of start: worker and server, pub/sub, database pool, embedded PostgreSQL. */
+  stop(): Promise<void>;
+}
+
+export function uploadLimits(config: Config): UploadLimits {
+  const d = config.datasets;
+  return {
+    maxUploadBytes: d.LAB_MAX_UPLOAD_BYTES,
+    maxRowBytes: d.LAB_MAX_ROW_BYTES,
+    multipartThresholdBytes: d.LAB_MULTIPART_THRESHOLD_BYTES,
+    partSizeBytes: d.LAB_MULTIPART_PART_BYTES,
+  };
+}
+
+/** S3 when S3_BUCKET is set; otherwise a folder in LAB_DATA_DIR whose URLs the server signs and serves. */
+function createBlobStore(config: Config, secretKey: Buffer, serverUrl: () => string): BlobStore {
+  const s3 = config.s3;
+  if (s3.S3_BUCKET) {
+    return new S3BlobStore({
+      endpoint: s3.S3_ENDPOINT,
+      region: s3.S3_REGION,
+      bucket: s3.S3_BUCKET,
+      accessKeyId: s3.S3_ACCESS_KEY_ID,
+      secretAccessKey: s3.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: s3.S3_FORCE_PATH_STYLE,
+    });
+  }
+  return new LocalBlobStore({
+    root: join(resolve(config.lab.LAB_DATA_DIR), 'blobs'),
+    publicBaseUrl: config.server.PUBLIC_URL ?? serverUrl,
+    // A key of its own, derived so that leaking a URL signature says nothing of LAB_SECRET_KEY.
+    signingSecret: createHmac('sha256', secretKey).update('local-blob-urls').digest(),
+    maxObjectBytes: config.datasets.LAB_MAX_UPLOAD_BYTES,
+  });
+}
+
+/**
+ * The composition root of the long-running commands: builds the stores, the modules, then (not in
+ * `worker` mode) the server, seeds the demo (`dev`), and only then listens; `dev` and `worker`
+ * also run the background jobs.
+ */
+export async function startRuntime(config: Config, logger: Logger, options: { mode: Mode; migrate: boolean }): Promise<Runtime> {
+  const dev = options.mode === 'dev';
+  const dataDir = resolve(config.lab.LAB_DATA_DIR);
+  if (dev) mkdirSync(dataDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch((err) => logger.warn({ err }, 'while stopping'));
+  };
+  try {
+    let databaseUrl = config.postgres.DATABASE_URL;
+    if (!databaseUrl) {
+      const embedded = await startEmbeddedPostgres(dataDir, logger);
+      stops.push(embedded.stop);
+      databaseUrl = embedded.url;
+    }
+    if (options.migrate) await migrateDatabase(databaseUrl);
+    const database = connectDatabase(databaseUrl, { poolSize: config.postgres.DATABASE_POOL_SIZE });
+    stops.push(database.close);
+    const secretKey = loadOrCreateSecretKey(config.lab.LAB_SECRET_KEY, dev ? dataDir : null);
+    const { pubsub, close } = createLabPubSub(config.redis.REDIS_URL, logger);
+    stops.push(close);
+    let server: LabServer | undefined;
+    // A worker signs no URL a client uses at once; the server's own address once it listens.
+    const serverUrl = () => server?.url() ?? `http://localhost:${config.server.PORT}`;
+    const blobs = createBlobStore(config, secretKey, serverUrl);
+    if (dev && blobs instanceof S3BlobStore) await blobs.ensureBucket();
+    const lab = composeLab({ database, pubsub, secrets: new SecretBox(secretKey), blobs, uploads: uploadLimits(config), logger });
+
+    let url: string | undefined;
+    let seed: DemoSeed | undefined;
+    if (options.mode !== 'worker') {
+      server = await createLabServer(lab, { production: config.server.NODE_ENV === 'production' });
+      stops.push(server.stop);
+      // Seeded before listening: a script that waits for /healthz can use the demo key at once.
+      if (dev) seed = await seedDemo(lab.services, dataDir, config.lab.LAB_ADMIN_API_KEY);
+      url = await server.listen(config.server.PORT, config.server.HOST);
+    }
+    if (options.mode !== 'serve') {
+      const worker = startWorker(lab.jobs, pubsub, logger);
+      stops.push(worker.stop);
+    }
+    return { lab, databaseUrl, embedded: !config.postgres.DATABASE_URL, url, seed, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
