@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, requireFor } from '../src/config.js';
 
 describe('config', () => {
   it('has defaults for a bare environment, empty strings counting as unset', () => {
@@ -27,5 +27,34 @@ describe('config', () => {
 
   it('needs S3_BUCKET with S3_ENDPOINT', () => {
     expect(() => loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:9000' })).toThrow('S3_BUCKET: must be set');
+  });
+
+  it('refuses to serve or work in production without what scaling out needs, naming each variable', () => {
+    const base = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/lab', LAB_SECRET_KEY: 'a'.repeat(64) };
+    for (const command of ['serve', 'worker'] as const) {
+      const problems = (() => {
+        try {
+          requireFor(loadConfig(base), command);
+          return [];
+        } catch (err) {
+          return (err as ConfigError).problems;
+        }
+      })();
+      expect(problems.map((p) => p.split(':')[0])).toEqual(['REDIS_URL', 'S3_BUCKET']);
+      expect(problems[0]).toContain('LAB_ALLOW_SINGLE_PROCESS=1');
+    }
+    const scaled = { ...base, REDIS_URL: 'redis://redis:6379', S3_BUCKET: 'lab' };
+    expect(() => requireFor(loadConfig(scaled), 'serve')).not.toThrow();
+    expect(() => requireFor(loadConfig({ ...base, LAB_ALLOW_SINGLE_PROCESS: '1' }), 'worker')).not.toThrow();
+    // Development, and the commands that do not serve, need neither.
+    expect(() => requireFor(loadConfig({ ...base, NODE_ENV: 'development' }), 'serve')).not.toThrow();
+    expect(() => requireFor(loadConfig(base), 'migrate')).not.toThrow();
+  });
+
+  it('names what each command needs: DATABASE_URL beyond dev, LAB_SECRET_KEY to serve and work', () => {
+    expect(() => requireFor(loadConfig({}), 'dev')).not.toThrow();
+    expect(() => requireFor(loadConfig({}), 'migrate')).toThrow('DATABASE_URL: required for `llm-lab migrate`');
+    expect(() => requireFor(loadConfig({ DATABASE_URL: 'postgres://db/lab' }), 'api-key')).not.toThrow();
+    expect(() => requireFor(loadConfig({ DATABASE_URL: 'postgres://db/lab' }), 'serve')).toThrow('LAB_SECRET_KEY: required');
   });
 });

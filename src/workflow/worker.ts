@@ -10,12 +10,17 @@ export interface Job {
   readonly wakeTopic?: WakeTopic;
   /** How long an idle loop waits before looking for work again (default 2 s). */
   readonly idlePollMs?: number;
-  /** Does one unit of work; false when there was none. */
-  runOnce(): Promise<boolean>;
+  /** Loops running this job side by side in one worker process (default 1). */
+  readonly concurrency?: number;
+  /**
+   * Does one unit of work; false when there was none. `signal` aborts when the worker stops:
+   * the job ends its unit early and gives leased work back, so another worker resumes it at once.
+   */
+  runOnce(signal?: AbortSignal): Promise<boolean>;
 }
 
 export interface Worker {
-  /** Lets the current unit of work finish, then returns. */
+  /** Aborts the units of work in progress (each gives its work back), then returns once every loop has ended. */
   stop(): Promise<void>;
 }
 
@@ -28,6 +33,7 @@ const ERROR_BACKOFF_MS = 5_000;
  */
 export function startWorker(jobs: Job[], pubsub: LabPubSub, logger: Logger): Worker {
   let stopping = false;
+  const stopped = new AbortController();
   const sleepers = new Set<{ topic?: WakeTopic; wake: () => void }>();
   /** Wakes the loops waiting on `topic`, or every loop. */
   const wake = (topic?: WakeTopic) => [...sleepers].filter((s) => topic === undefined || s.topic === topic).forEach((s) => s.wake());
@@ -54,22 +60,25 @@ export function startWorker(jobs: Job[], pubsub: LabPubSub, logger: Logger): Wor
       sleepers.add(sleeper);
     });
 
-  const loops = jobs.map(async (job) => {
+  const loop = async (job: Job) => {
     const log = logger.child({ job: job.name });
     while (!stopping) {
       try {
-        if (!(await job.runOnce())) await idle(job, job.idlePollMs ?? IDLE_POLL_MS);
+        if (!(await job.runOnce(stopped.signal))) await idle(job, job.idlePollMs ?? IDLE_POLL_MS);
       } catch (err) {
+        if (stopping) break;
         log.error({ err }, 'job failed; retrying after a pause');
         await idle(job, ERROR_BACKOFF_MS);
       }
     }
-  });
+  };
+  const loops = jobs.flatMap((job) => Array.from({ length: job.concurrency ?? 1 }, () => loop(job)));
   logger.info({ jobs: jobs.map((j) => j.name) }, 'worker started');
 
   return {
     async stop() {
       stopping = true;
+      stopped.abort(new Error('the worker is stopping'));
       wake();
       await Promise.all(subscriptions.map((s) => s.events.return?.()));
       await Promise.all([...loops, ...subscriptions.map((s) => s.listening)]);

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,15 @@ async function waitFor<T>(what: string, child: ChildProcess, probe: () => T | un
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${log()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A port nothing listens on now (the OS picks it). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -97,14 +107,24 @@ describe('llm-lab dev', () => {
     }
   }, 120_000);
 
-  it('makes the demo admin key exactly LAB_ADMIN_API_KEY when it is set, and prints no other key', async () => {
+  it('makes the demo admin key exactly LAB_ADMIN_API_KEY when it is set, usable as soon as /healthz answers, and prints no other key', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lab-dev-key-'));
     dataDirs.push(dataDir);
     const fixedKey = `lab_scripted_${randomBytes(16).toString('hex')}`;
-    const child = llmLab(['dev'], { LAB_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LAB_ADMIN_API_KEY: fixedKey });
+    const port = await freePort();
+    const child = llmLab(['dev'], { LAB_DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LAB_ADMIN_API_KEY: fixedKey });
     const out = output(child);
     try {
-      const url = await waitFor('the GraphQL URL', child, () => /GraphQL \(HTTP and WebSocket\): (\S+)/.exec(out.text())?.[1], out.text);
+      // As a script would: wait for health, then call with the key at once (the server listens only once the demo is seeded).
+      let healthy = false;
+      void (async () => {
+        while (!healthy && child.exitCode === null) {
+          healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+          if (!healthy) await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      await waitFor('/healthz', child, () => (healthy ? true : undefined), out.text);
+      const url = `http://127.0.0.1:${port}/graphql`;
       const { viewer } = await httpClient(url, fixedKey).request(ViewerQuery);
       expect(viewer).toMatchObject({ role: 'ADMIN', project: { name: 'Demo' } });
       expect(out.text().match(/lab_\S+/g)?.filter((k) => k !== fixedKey)).toEqual([]);
@@ -138,6 +158,27 @@ describe('llm-lab api-key create', () => {
       expect(viewer).toMatchObject({ role: 'RESEARCHER', subject: 'api-key:ops', project: { name: 'cli-test' } });
     } finally {
       await lab.close();
+    }
+  });
+
+  it('does not migrate a database as a side effect: an empty one is refused with what to run', async () => {
+    const name = `llm_lab_test_empty_${randomBytes(4).toString('hex')}`;
+    const admin = postgres(inject('adminDatabaseUrl'), { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(inject('adminDatabaseUrl'));
+    url.pathname = `/${name}`;
+    try {
+      const child = llmLab(['api-key', 'create', '--name', 'x', '--role', 'ADMIN'], { DATABASE_URL: url.toString() });
+      const out = output(child);
+      expect(await exited(child)).toBe(1);
+      expect(out.text()).toContain('run `llm-lab migrate` first');
+      const empty = postgres(url.toString(), { max: 1, onnotice: () => {} });
+      const tables = await empty`select count(*)::int as n from information_schema.tables where table_schema = 'public'`;
+      await empty.end();
+      expect(tables[0]!.n).toBe(0);
+    } finally {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
     }
   });
 

@@ -31,6 +31,8 @@ export interface TestLab {
   /** The blob store the lab writes to (not the wrapper, when the test gave one). */
   blobs: BlobStore;
   database: Database;
+  /** The box the lab seals model API keys with. */
+  secrets: SecretBox;
   graphqlUrl: string;
   wsUrl: string;
   /** SQL statements sent since the lab started. */
@@ -60,7 +62,11 @@ export interface TestLabOptions {
   wrapBlobs?: (store: BlobStore) => BlobStore;
   /** Connections in the lab's pool (default 5). */
   poolSize?: number;
+  /** Pub/sub over Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379), as API processes share it; default in process unless TEST_REDIS_URL is set. */
+  redis?: boolean;
 }
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
 
 const TEST_UPLOADS: UploadLimits = {
   maxUploadBytes: 256 * 1024 ** 2,
@@ -112,13 +118,14 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   const countStatement = (query: string) => void (query.includes('pg_catalog.pg_type') || statements++);
   const database = connectDatabase(own?.url ?? inject('databaseUrl'), { poolSize: options.poolSize ?? 5, onQuery: countStatement });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const { pubsub, close: closePubSub } = createLabPubSub(process.env.TEST_REDIS_URL, logger);
+  const { pubsub, close: closePubSub } = createLabPubSub(options.redis ? TEST_REDIS_URL : process.env.TEST_REDIS_URL, logger);
   const blobStore = testBlobStore(options.blobs ?? 'local');
   const uploads = { ...TEST_UPLOADS, ...options.uploads };
   let url = '';
   const blobs = blobStore.create(() => url);
   await blobStore.ready(blobs);
-  const core = composeLab({ database, pubsub, logger, secrets: new SecretBox(randomBytes(32)), blobs: options.wrapBlobs?.(blobs) ?? blobs, uploads });
+  const secrets = new SecretBox(randomBytes(32));
+  const core = composeLab({ database, pubsub, logger, secrets, blobs: options.wrapBlobs?.(blobs) ?? blobs, uploads });
   const server = await createLabServer(core, { production: false });
   url = await server.listen(0, '127.0.0.1');
   const worker = options.worker ? startWorker(core.jobs, pubsub, logger) : null;
@@ -130,6 +137,7 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     url,
     blobs,
     database,
+    secrets,
     graphqlUrl,
     wsUrl: graphqlUrl.replace(/^http/, 'ws'),
     statements: () => statements,

@@ -29,6 +29,11 @@ describe('models', () => {
     const [row] = await t.lab.database.sql`select api_key_ciphertext from models where name = 'gpt' and project_id = ${t.project.projectId}`;
     expect(row!.api_key_ciphertext).toMatch(/^v1\./);
     expect(row!.api_key_ciphertext).not.toContain('sk-test');
+    // What a worker reads back to call the provider; a ciphertext changed at rest is refused, not misread.
+    expect(t.lab.secrets.open(row!.api_key_ciphertext)).toBe('sk-test-very-secret-1234');
+    const [version, iv, tag, body] = (row!.api_key_ciphertext as string).split('.');
+    const flipped = `${body!.slice(0, -2)}${body!.endsWith('AA') ? 'AB' : 'AA'}`;
+    expect(() => t.lab.secrets.open([version, iv, tag, flipped].join('.'))).toThrow();
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { subscribe, useTestLab, wsClient } from '../helpers/lab.js';
+import { startTestLab, subscribe, useTestLab, wsClient } from '../helpers/lab.js';
 import { ArchiveExperiment, CreateApiKey, CreateExperiment, ExperimentUpdated, RevokeApiKey, UpdateExperiment } from '../helpers/operations.js';
 
 const t = useTestLab('RESEARCHER');
@@ -73,6 +73,32 @@ describe('graphql-ws and revoked keys', () => {
       expect(await closed).toMatchObject({ code: 4401, reason: 'This API key was revoked.' });
     } finally {
       await client.dispose();
+    }
+  });
+
+  it('closes the connection on another API process too, the revocation crossing Redis', async () => {
+    // Two API processes over one database, their pub/sub joined only through Redis.
+    const [a, b] = await Promise.all([startTestLab({ redis: true }), startTestLab({ redis: true })]);
+    try {
+      const project = await a.newProject('ADMIN');
+      const { createApiKey } = await project.client.request(CreateApiKey, { name: 'revoked on a', role: 'VIEWER' });
+      const client = wsClient(b.wsUrl, createApiKey.secret);
+      try {
+        const { createExperiment } = await project.client.request(CreateExperiment, { input: { name: 'watched on b' } });
+        const events = subscribe(client, ExperimentUpdated, { id: createExperiment.id });
+        const first = events.next();
+        await untilSettled(first, () => project.client.request(UpdateExperiment, { id: createExperiment.id, input: { name: 'seen on b' } }));
+        const closed = events.next().then(
+          () => null,
+          (event: { code: number; reason: string }) => event,
+        );
+        await project.client.request(RevokeApiKey, { id: createApiKey.apiKey.id });
+        expect(await closed).toMatchObject({ code: 4401, reason: 'This API key was revoked.' });
+      } finally {
+        await client.dispose();
+      }
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 
