@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
 import { GraphQLError, parse, specifiedRules, validate, type ExecutionResult } from 'graphql';
@@ -17,6 +17,7 @@ import { withRequestScope } from '../observability/logger.js';
 import { isDatabaseReachable } from '../storage/postgres.js';
 import { contextFactory, type Context } from './context.js';
 import { createErrorFormatter, toGraphQLError } from './errors.js';
+import { compiledExecution } from './compiled-execution.js';
 import { buildLabSchema } from './schema.js';
 import { assertWithinCost, costLimitPlugin, validationRules } from './security.js';
 import { createLocalBlobRouter, LocalBlobStore } from '../storage/blobs/index.js';
@@ -124,7 +125,7 @@ export async function createLabServer(lab: Lab, options: { production: boolean }
   );
 
   const apollo = new ApolloServer<Context>({
-    schema,
+    gateway: compiledExecution(schema),
     formatError,
     introspection: !options.production,
     validationRules: rules,
@@ -135,6 +136,8 @@ export async function createLabServer(lab: Lab, options: { production: boolean }
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // The lab sets no cache hints; left on, the plugin wraps every field of every response.
+      ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin(schema),
       {
         serverWillStart: async () => ({

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { sql as sqlFragment, type SQL } from 'drizzle-orm';
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from '../db/schema.js';
@@ -11,15 +13,34 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 /** What a repo runs its statements on: the pool, or the transaction a service opened. */
 export type Executor = Db | Tx;
 
-/** A repo runs on the pool, or on a transaction a service opened: `repo.in(tx)`. */
+/**
+ * A repo runs on the pool, or on a transaction a service opened: `repo.in(tx)`. Its hot
+ * statements are built once per shape (`this.prepared`) with placeholders, so drizzle builds no
+ * SQL per call and PostgreSQL parses and plans each text once per connection.
+ */
 export abstract class Repo {
+  private readonly statements = new Map<string, unknown>();
+
   constructor(protected readonly db: Executor) {}
 
   /** The same repo, running its statements inside `tx`. */
   in(tx: Tx): this {
     return new (this.constructor as new (db: Executor) => this)(tx);
   }
+
+  /** The statement of this shape, built on first use: `build` calls drizzle's `.prepare()`. */
+  protected prepared<T>(shape: string, build: () => T): T {
+    let statement = this.statements.get(shape) as T | undefined;
+    if (statement === undefined) {
+      statement = build();
+      this.statements.set(shape, statement);
+    }
+    return statement;
+  }
 }
+
+/** `column = any($name::uuid[])`: one statement text for any number of ids, where `IN ($1, ..., $n)` changes with n. */
+export const anyId = (column: PgColumn, placeholder: string): SQL => sqlFragment`${column} = any(${sqlFragment.placeholder(placeholder)}::uuid[])`;
 
 export interface Database {
   db: Db;

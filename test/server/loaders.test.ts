@@ -195,13 +195,10 @@ type ByIdName = keyof typeof BY_ID;
 
 /** The loaders answering for a parent: each has its own test below. */
 const PARENT_LOADERS = [
-  'latestVersionByPrompt',
   'versionsByPrompt',
   'versionCountByPrompt',
   'runsByExperiment',
   'runCountByExperiment',
-  'latestRunByExperiment',
-  'latestReadyVersionByDataset',
   'versionsByDataset',
   'versionCountByDataset',
   'artifactsByRun',
@@ -414,51 +411,49 @@ describe('each loader answers like an unbatched query, in key order, with an Err
   }
 
   const counted = async (query: Promise<{ n: number }[]>) => (await query)[0]!.n;
-  const notFoundPrompt = (id: string) => ({ code: 'NOT_FOUND', details: { id: toGlobalId('Prompt', id) } });
 
-  it('latestVersionByPrompt, versionsByPrompt, versionCountByPrompt', async () => {
+  it('versionsByPrompt (pages, and the latest version as a page of 1), versionCountByPrompt', async () => {
     const sql = lab.database.sql;
     const me = project.projectId;
     const { keys, mineIds, foreign, loaders, theirLoaders } = await parentKeys('prompts', 'prompt_versions', 'prompt_id');
     const pageArgs = [
-      { limit: 3, beforeVersion: null },
-      { limit: 2, beforeVersion: 3 },
-      { limit: 11, beforeVersion: null },
+      { args: { beforeVersion: null }, limit: 3 },
+      { args: { beforeVersion: 3 }, limit: 2 },
+      { args: { beforeVersion: null }, limit: 11 },
+      // latestVersion: the first of the newest versions, from the same query as the pages without a cursor.
+      { args: { beforeVersion: null }, limit: 1 },
     ];
-    const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((args) => ({ parentId, args }))));
+    const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((a) => ({ parentId, ...a }))));
 
     const before = lab.statements();
-    const [latest, pages, counts] = await Promise.all([
-      loaders.latestVersionByPrompt.loadMany(keys),
+    const [pages, counts] = await Promise.all([
       loaders.versionsByPrompt.loadMany(pageKeys),
-      loaders.versionCountByPrompt.loadMany(keys),
+      loaders.versionCountByPrompt.loadMany(keys.map((parentId) => ({ parentId, args: null }))),
     ]);
-    expect(lab.statements() - before).toBe(1 + pageArgs.length + 1);
+    // One statement per distinct cursor, whatever the page sizes asked, and one for the counts.
+    expect(lab.statements() - before).toBe(2 + 1);
 
     for (const [i, key] of keys.entries()) {
-      const [newest] = await sql<{ id: string }[]>`
-        select id from prompt_versions where project_id = ${me} and prompt_id = ${key} order by version desc limit 1`;
-      if (newest) expect(latest[i]).toEqual((await repos.prompts.versionsByIds(me, [newest.id]))[0]);
-      else expect(latest[i]).toMatchObject(notFoundPrompt(key));
       expect(counts[i]).toBe(await counted(sql`select count(*)::int as n from prompt_versions where project_id = ${me} and prompt_id = ${key}`));
     }
-    for (const [i, { parentId, args }] of pageKeys.entries()) {
+    for (const [i, { parentId, args, limit }] of pageKeys.entries()) {
       const expected = await ids(sql`
         select id from prompt_versions where project_id = ${me} and prompt_id = ${parentId}
         ${args.beforeVersion === null ? sql`` : sql`and version < ${args.beforeVersion}`}
-        order by version desc limit ${args.limit}`);
+        order by version desc limit ${limit}`);
       expect(ok(pages[i]!).map((r) => r.id)).toEqual(expected);
+      if (limit === 1 && expected.length) expect(ok(pages[i]!)[0]).toEqual((await repos.prompts.versionsByIds(me, [expected[0]!]))[0]);
     }
     // The seed has what makes these checks bite: a prompt with four versions, pages cut short.
     expect(Math.max(...counts.map((c) => ok(c)))).toBe(4);
-    expect(latest.filter((v, i) => v instanceof Error && keys[i] === foreign)).toHaveLength(2);
+    expect(pageKeys.filter((k, i) => k.parentId === foreign && ok(pages[i]!).length > 0)).toEqual([]);
 
-    expect(ok(await theirLoaders.latestVersionByPrompt.load(foreign)).promptId).toBe(foreign);
-    expect((await theirLoaders.versionCountByPrompt.loadMany(mineIds)).every((n) => n === 0)).toBe(true);
-    expect((await theirLoaders.versionsByPrompt.loadMany(mineIds.map((parentId) => ({ parentId, args: pageArgs[2]! })))).flat()).toEqual([]);
+    expect(ok(await theirLoaders.versionsByPrompt.load({ parentId: foreign, args: { beforeVersion: null }, limit: 1 }))[0]!.promptId).toBe(foreign);
+    expect((await theirLoaders.versionCountByPrompt.loadMany(mineIds.map((parentId) => ({ parentId, args: null })))).every((n) => n === 0)).toBe(true);
+    expect((await theirLoaders.versionsByPrompt.loadMany(mineIds.map((parentId) => ({ parentId, ...pageArgs[2]! })))).flat()).toEqual([]);
   });
 
-  it('runsByExperiment, runCountByExperiment, latestRunByExperiment', async () => {
+  it('runsByExperiment (pages, and the latest run as a page of 1), runCountByExperiment', async () => {
     const sql = lab.database.sql;
     const me = project.projectId;
     const { keys, mineIds, foreign, loaders, theirLoaders } = await parentKeys('experiments', 'runs', 'experiment_id');
@@ -466,93 +461,88 @@ describe('each loader answers like an unbatched query, in key order, with an Err
     const [cursor] = await sql<{ created_at: Date; id: string }[]>`
       select created_at, id from runs where experiment_id = ${mineIds[3]!} order by created_at desc, id desc offset 1 limit 1`;
     const after = { createdAt: new Date(cursor!.created_at), id: cursor!.id };
-    const pageArgs: RunsPageArgs[] = [
-      { limit: 3, after: null, status: null },
-      { limit: 2, after: null, status: [RunStatus.RUNNING] },
-      { limit: 6, after, status: null },
-      { limit: 2, after: null, status: [RunStatus.FAILED, RunStatus.QUEUED] },
+    const pageArgs: { args: RunsPageArgs; limit: number }[] = [
+      { args: { after: null, status: null }, limit: 3 },
+      { args: { after: null, status: [RunStatus.RUNNING] }, limit: 2 },
+      { args: { after, status: null }, limit: 6 },
+      { args: { after: null, status: [RunStatus.FAILED, RunStatus.QUEUED] }, limit: 2 },
+      // latestRun: the first of the unfiltered runs, from the same query as runs(first: 2).
+      { args: { after: null, status: null }, limit: 1 },
     ];
     const countArgs: (RunStatus[] | null)[] = [null, [RunStatus.RUNNING], [RunStatus.FAILED, RunStatus.QUEUED]];
-    const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((args) => ({ parentId, args }))));
+    const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((a) => ({ parentId, ...a }))));
     const countKeys = shuffled(keys.flatMap((parentId) => countArgs.map((args) => ({ parentId, args }))));
 
     const before = lab.statements();
-    const [pages, counts, latest] = await Promise.all([
-      loaders.runsByExperiment.loadMany(pageKeys),
-      loaders.runCountByExperiment.loadMany(countKeys),
-      loaders.latestRunByExperiment.loadMany(keys),
-    ]);
-    expect(lab.statements() - before).toBe(pageArgs.length + countArgs.length + 1);
+    const [pages, counts] = await Promise.all([loaders.runsByExperiment.loadMany(pageKeys), loaders.runCountByExperiment.loadMany(countKeys)]);
+    expect(lab.statements() - before).toBe(4 + countArgs.length);
 
     const ofExperiment = (parentId: string, status: string[] | null) =>
       sql`project_id = ${me} and experiment_id = ${parentId} ${status ? sql`and status in ${sql(status)}` : sql``}`;
-    for (const [i, { parentId, args }] of pageKeys.entries()) {
+    for (const [i, { parentId, args, limit }] of pageKeys.entries()) {
       const expected = await ids(sql`
         select id from runs where ${ofExperiment(parentId, args.status)}
         ${args.after ? sql`and (created_at, id) < (${args.after.createdAt.toISOString()}::timestamptz, ${args.after.id}::uuid)` : sql``}
-        order by created_at desc, id desc limit ${args.limit}`);
+        order by created_at desc, id desc limit ${limit}`);
       expect(ok(pages[i]!).map((r) => r.id)).toEqual(expected);
+      if (limit === 1 && expected.length) expect(ok(pages[i]!)[0]).toEqual((await repos.runs.byIds(me, [expected[0]!]))[0]);
     }
     for (const [i, { parentId, args }] of countKeys.entries()) {
-      const n = await counted(sql`select count(*)::int as n from runs where ${ofExperiment(parentId, args)}`);
-      expect(counts[i]).toEqual(n > 0 ? [{ experimentId: parentId, count: n }] : []);
-    }
-    for (const [i, key] of keys.entries()) {
-      const [newest] = await sql<{ id: string }[]>`select id from runs where ${ofExperiment(key, null)} order by created_at desc, id desc limit 1`;
-      expect(latest[i]).toEqual(newest ? (await repos.runs.byIds(me, [newest.id]))[0] : null);
+      expect(counts[i]).toBe(await counted(sql`select count(*)::int as n from runs where ${ofExperiment(parentId, args)}`));
     }
     // The seed has what makes these checks bite: runs of mine on both sides of the cursor, ties.
     expect(pageKeys.some(({ args }, i) => args.after && ok(pages[i]!).length > 0)).toBe(true);
     expect(pageKeys.some(({ args, parentId }, i) => args.after && mineIds.includes(parentId) && ok(pages[i]!).length === 0)).toBe(true);
 
-    expect(ok(await theirLoaders.latestRunByExperiment.load(foreign))?.experimentId).toBe(foreign);
-    expect((await theirLoaders.runCountByExperiment.loadMany(mineIds.map((parentId) => ({ parentId, args: null })))).flat()).toEqual([]);
-    expect((await theirLoaders.latestRunByExperiment.loadMany(mineIds)).every((row) => row === null)).toBe(true);
+    expect(ok(await theirLoaders.runsByExperiment.load({ parentId: foreign, args: { after: null, status: null }, limit: 1 }))[0]!.experimentId).toBe(foreign);
+    expect((await theirLoaders.runCountByExperiment.loadMany(mineIds.map((parentId) => ({ parentId, args: null })))).every((n) => n === 0)).toBe(true);
+    expect((await theirLoaders.runsByExperiment.loadMany(mineIds.map((parentId) => ({ parentId, args: { after: null, status: null }, limit: 1 })))).flat()).toEqual([]);
   });
 
-  it('latestReadyVersionByDataset, versionsByDataset, versionCountByDataset', async () => {
+  it('versionsByDataset (pages, and the newest READY version as a page of 1), versionCountByDataset', async () => {
     const sql = lab.database.sql;
     const me = project.projectId;
     const { keys, mineIds, foreign, loaders, theirLoaders } = await parentKeys('datasets', 'dataset_versions', 'dataset_id');
     const pageArgs = [
-      { limit: 2, beforeVersion: null },
-      { limit: 2, beforeVersion: 3 },
-      { limit: 11, beforeVersion: null },
+      { args: { beforeVersion: null, readyOnly: false }, limit: 2 },
+      { args: { beforeVersion: 3, readyOnly: false }, limit: 2 },
+      { args: { beforeVersion: null, readyOnly: false }, limit: 11 },
+      // latestVersion: the newest READY version.
+      { args: { beforeVersion: null, readyOnly: true }, limit: 1 },
     ];
-    const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((args) => ({ parentId, args }))));
+    const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((a) => ({ parentId, ...a }))));
 
     const before = lab.statements();
-    const [latest, pages, counts] = await Promise.all([
-      loaders.latestReadyVersionByDataset.loadMany(keys),
+    const [pages, counts] = await Promise.all([
       loaders.versionsByDataset.loadMany(pageKeys),
-      loaders.versionCountByDataset.loadMany(keys),
+      loaders.versionCountByDataset.loadMany(keys.map((parentId) => ({ parentId, args: null }))),
     ]);
-    expect(lab.statements() - before).toBe(1 + pageArgs.length + 1);
+    expect(lab.statements() - before).toBe(3 + 1);
 
     for (const [i, key] of keys.entries()) {
-      const [newest] = await sql<{ id: string }[]>`
-        select id from dataset_versions where project_id = ${me} and dataset_id = ${key} and status = 'READY' order by version desc limit 1`;
-      expect(latest[i]).toEqual(newest ? (await repos.datasets.versionsByIds(me, [newest.id]))[0] : null);
       expect(counts[i]).toBe(await counted(sql`select count(*)::int as n from dataset_versions where project_id = ${me} and dataset_id = ${key}`));
     }
-    for (const [i, { parentId, args }] of pageKeys.entries()) {
+    for (const [i, { parentId, args, limit }] of pageKeys.entries()) {
       const expected = await ids(sql`
         select id from dataset_versions where project_id = ${me} and dataset_id = ${parentId}
         ${args.beforeVersion === null ? sql`` : sql`and version < ${args.beforeVersion}`}
-        order by version desc limit ${args.limit}`);
+        ${args.readyOnly ? sql`and status = 'READY'` : sql``}
+        order by version desc limit ${limit}`);
       expect(ok(pages[i]!).map((r) => r.id)).toEqual(expected);
+      if (limit === 1 && expected.length) expect(ok(pages[i]!)[0]).toEqual((await repos.datasets.versionsByIds(me, [expected[0]!]))[0]);
     }
     // The seed has what makes these checks bite: the newest READY is not the newest version,
     // a dataset with versions but none READY.
-    const latestOf = (datasetId: string) => ok(latest[keys.indexOf(datasetId)]!);
+    const latestOf = (datasetId: string) => ok(pages[pageKeys.findIndex((k) => k.parentId === datasetId && k.args.readyOnly)]!)[0] ?? null;
     expect(latestOf(mineIds[0]!)?.version).toBe(1);
     expect(latestOf(mineIds[1]!)?.version).toBe(2);
     expect(latestOf(mineIds[3]!)).toBeNull();
     expect(counts[keys.indexOf(mineIds[3]!)]).toBe(1);
 
-    expect(ok(await theirLoaders.latestReadyVersionByDataset.load(foreign))?.datasetId).toBe(foreign);
-    expect((await theirLoaders.versionCountByDataset.loadMany(mineIds)).every((n) => n === 0)).toBe(true);
-    expect((await theirLoaders.latestReadyVersionByDataset.loadMany(mineIds)).every((row) => row === null)).toBe(true);
+    const latestOfTheirs = (parentId: string) => theirLoaders.versionsByDataset.load({ parentId, args: { beforeVersion: null, readyOnly: true }, limit: 1 });
+    expect(ok(await latestOfTheirs(foreign))[0]!.datasetId).toBe(foreign);
+    expect((await theirLoaders.versionCountByDataset.loadMany(mineIds.map((parentId) => ({ parentId, args: null })))).every((n) => n === 0)).toBe(true);
+    expect((await Promise.all(mineIds.map(latestOfTheirs))).flat()).toEqual([]);
   });
 
   it('artifactsByRun', async () => {

@@ -1,21 +1,28 @@
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { artifacts, type ArtifactRow } from '../../db/schema.js';
-import { Repo } from '../../storage/postgres.js';
+import { anyId, Repo } from '../../storage/postgres.js';
 
 export type NewArtifact = Omit<typeof artifacts.$inferInsert, 'createdAt' | 'status'>;
 
+const p = sql.placeholder;
+
 export class ArtifactsRepo extends Repo {
   byIds(projectId: string, ids: readonly string[]): Promise<ArtifactRow[]> {
-    return this.db.select().from(artifacts).where(and(eq(artifacts.projectId, projectId), inArray(artifacts.id, [...ids])));
+    return this.prepared('byIds', () =>
+      this.db.select().from(artifacts).where(and(eq(artifacts.projectId, p('projectId')), anyId(artifacts.id, 'ids'))).prepare('artifacts_by_ids'),
+    ).execute({ projectId, ids });
   }
 
   /** The READY artifacts of each run, oldest first. */
   readyByRuns(projectId: string, runIds: readonly string[]): Promise<ArtifactRow[]> {
-    return this.db
-      .select()
-      .from(artifacts)
-      .where(and(eq(artifacts.projectId, projectId), inArray(artifacts.runId, [...runIds]), eq(artifacts.status, 'READY')))
-      .orderBy(asc(artifacts.createdAt), asc(artifacts.name));
+    return this.prepared('readyByRuns', () =>
+      this.db
+        .select()
+        .from(artifacts)
+        .where(and(eq(artifacts.projectId, p('projectId')), anyId(artifacts.runId, 'runIds'), eq(artifacts.status, 'READY')))
+        .orderBy(asc(artifacts.createdAt), asc(artifacts.name))
+        .prepare('artifacts_ready_by_runs'),
+    ).execute({ projectId, runIds });
   }
 
   async insert(values: NewArtifact): Promise<ArtifactRow> {

@@ -3,7 +3,7 @@ import type { ArtifactRow } from '../../db/schema.js';
 import { toGlobalId } from '../../common/global-id.js';
 import { DateTime, JSONScalar, Node } from '../common/node.types.js';
 
-@ObjectType('Artifact', { implements: Node, description: 'A file kept with a run (results.jsonl, plots, logs), stored in the object store.' })
+@ObjectType('Artifact', { simpleResolvers: true, implements: Node, description: 'A file kept with a run (results.jsonl, plots, logs), stored in the object store.' })
 export class Artifact extends Node {
   /** The database row, for field resolvers; not a GraphQL field. */
   row!: ArtifactRow;
@@ -36,7 +36,7 @@ export class Artifact extends Node {
   }
 }
 
-@ObjectType('ArtifactUpload', { description: 'Where to PUT an artifact\'s bytes, then call completeArtifactUpload.' })
+@ObjectType('ArtifactUpload', { simpleResolvers: true, description: 'Where to PUT an artifact\'s bytes, then call completeArtifactUpload.' })
 export class ArtifactUpload {
   @Field(() => Artifact, { description: 'The artifact, not yet listed on its run.' })
   artifact!: Artifact;

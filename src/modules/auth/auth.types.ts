@@ -17,7 +17,7 @@ registerEnumType(Role, {
   },
 });
 
-@ObjectType('Viewer', { description: 'The caller, as its API key identifies it.' })
+@ObjectType('Viewer', { simpleResolvers: true, description: 'The caller, as its API key identifies it.' })
 export class ViewerInfo {
   projectRowId!: string;
 
@@ -31,7 +31,7 @@ export class ViewerInfo {
   subject!: string;
 }
 
-@ObjectType('ApiKey', { implements: Node, description: 'A key for the API; the secret itself is never shown again after creation.' })
+@ObjectType('ApiKey', { simpleResolvers: true, implements: Node, description: 'A key for the API; the secret itself is never shown again after creation.' })
 export class ApiKey extends Node {
   @Field(() => String, { description: 'What the key is for.' })
   name!: string;
@@ -64,7 +64,7 @@ export class ApiKey extends Node {
   }
 }
 
-@ObjectType('CreatedApiKey', { description: 'A new key and its secret, shown this once.' })
+@ObjectType('CreatedApiKey', { simpleResolvers: true, description: 'A new key and its secret, shown this once.' })
 export class CreatedApiKey {
   @Field(() => ApiKey, { description: 'The key.' })
   apiKey!: ApiKey;

@@ -105,7 +105,7 @@ export const createdAtSortKey = (row: { createdAt: Date; id: string }): unknown[
 
 /** The Relay connection and edge types for one node type: `${name}Connection` and `${name}Edge`. */
 export function connectionType<T extends object>(nodeType: ClassType<T>, name: string) {
-  @ObjectType(`${name}Edge`, { description: `One ${name} in a page, with its cursor.` })
+  @ObjectType(`${name}Edge`, { simpleResolvers: true, description: `One ${name} in a page, with its cursor.` })
   class Edge {
     @Field(() => nodeType, { description: `The ${name}.` })
     node!: T;
@@ -114,7 +114,7 @@ export function connectionType<T extends object>(nodeType: ClassType<T>, name: s
     cursor!: string;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (first at most ${MAX_PAGE_SIZE}).` })
+  @ObjectType(`${name}Connection`, { simpleResolvers: true, description: `A page of ${name} items (first at most ${MAX_PAGE_SIZE}).` })
   class Connection {
     @Field(() => [Edge], { description: 'The items of the page with their cursors.' })
     edges!: Edge[];

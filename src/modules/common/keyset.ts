@@ -6,10 +6,17 @@ interface CreatedAtKeyed {
   id: PgColumn;
 }
 
-/** Rows after the cursor in newest-first order; undefined (no condition) on the first page. */
-export function afterCreatedAt(table: CreatedAtKeyed, after: { createdAt: Date; id: string } | null): SQL | undefined {
+const p = sql.placeholder;
+
+/** Rows after the cursor in newest-first order, as placeholders `afterCreatedAt` and `afterId` (see `keysetValues`). */
+export function afterCreatedAt(table: CreatedAtKeyed): SQL {
   // An ISO string with a cast: postgres.js cannot bind a Date inside a raw drizzle fragment.
-  return after ? sql`(${table.createdAt}, ${table.id}) < (${after.createdAt.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined;
+  return sql`(${table.createdAt}, ${table.id}) < (${p('afterCreatedAt')}::timestamptz, ${p('afterId')}::uuid)`;
+}
+
+/** The placeholder values of `afterCreatedAt`. */
+export function keysetValues(after: { createdAt: Date; id: string } | null): { afterCreatedAt: string | null; afterId: string | null } {
+  return { afterCreatedAt: after?.createdAt.toISOString() ?? null, afterId: after?.id ?? null };
 }
 
 export function newestFirst(table: CreatedAtKeyed): SQL[] {
@@ -17,12 +24,12 @@ export function newestFirst(table: CreatedAtKeyed): SQL[] {
 }
 
 /**
- * Ids of the first `limit` rows of each parent in `order`, among the rows `where` keeps: one
- * statement, with a LATERAL subquery per parent that walks the (parent, order) index and stops at
- * the limit, so its cost follows the page size and not the number of children.
+ * Ids of the first `$limit` rows of each parent of `$parentIds` in `order`, among the rows `where`
+ * keeps: one statement, with a LATERAL subquery per parent that walks the (parent, order) index
+ * and stops at the limit, so its cost follows the page size and not the number of children.
  */
-export function firstPerParent(table: PgTable, id: PgColumn, parent: PgColumn, parentIds: readonly string[], order: SQL[], where: SQL | undefined, limit: number): SQL {
-  return sql`select page.id from unnest(${sql.param(parentIds)}::uuid[]) as parent(id) cross join lateral (
+export function firstPerParent(table: PgTable, id: PgColumn, parent: PgColumn, order: SQL[], where: SQL | undefined): SQL {
+  return sql`select page.id from unnest(${p('parentIds')}::uuid[]) as parent(id) cross join lateral (
     select ${id} as id from ${table} where ${parent} = parent.id${where ? sql` and ${where}` : sql``}
-    order by ${sql.join(order, sql`, `)} limit ${limit}) as page`;
+    order by ${sql.join(order, sql`, `)} limit ${p('limit')}) as page`;
 }

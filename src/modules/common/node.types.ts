@@ -10,7 +10,7 @@ export abstract class Node {
   id!: string;
 }
 
-@ObjectType('PageInfo', { description: 'Where a page of a connection sits in the whole list.' })
+@ObjectType('PageInfo', { simpleResolvers: true, description: 'Where a page of a connection sits in the whole list.' })
 export class PageInfo {
   @Field(() => Boolean, { description: 'True when more items follow endCursor.' })
   hasNextPage!: boolean;

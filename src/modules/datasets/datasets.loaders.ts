@@ -1,34 +1,26 @@
 import { notFound } from '../../common/errors.js';
 import type { DatasetVersionRow } from '../../db/schema.js';
-import { childrenByParent } from '../common/children-loader.js';
-import { batchLoader, rowsById } from '../common/loaders.js';
+import { childrenByParent, countByParent } from '../common/children-loader.js';
+import { rowsById } from '../common/loaders.js';
 import type { DatasetsRepo, VersionPageArgs } from './datasets.repo.js';
 
 export function createDatasetLoaders(repo: DatasetsRepo, projectId: string) {
+  const datasetVersionById = rowsById(
+    (ids) => repo.versionsByIds(projectId, ids),
+    (id) => notFound('DatasetVersion', id),
+  );
   return {
     datasetById: rowsById(
       (ids) => repo.byIds(projectId, ids),
       (id) => notFound('Dataset', id),
     ),
-    datasetVersionById: rowsById(
-      (ids) => repo.versionsByIds(projectId, ids),
-      (id) => notFound('DatasetVersion', id),
-    ),
-    latestReadyVersionByDataset: batchLoader<string, DatasetVersionRow | null, DatasetVersionRow>(
-      (datasetIds) => repo.latestReadyVersions(projectId, datasetIds),
-      (row) => row.datasetId,
-      (row) => row,
-      () => null,
-    ),
-    versionsByDataset: childrenByParent<VersionPageArgs, DatasetVersionRow>(
-      (datasetIds, args) => repo.versionPages(projectId, datasetIds, args),
-      (row) => row.datasetId,
-    ),
-    versionCountByDataset: batchLoader<string, number, { datasetId: string; count: number }>(
-      (datasetIds) => repo.versionCounts(projectId, datasetIds),
-      (row) => row.datasetId,
-      (row) => row.count,
-      () => 0,
-    ),
+    datasetVersionById,
+    /** A page of each dataset's versions (READY ones only for `latestVersion`, the first of them). */
+    versionsByDataset: childrenByParent<VersionPageArgs, DatasetVersionRow>(async (datasetIds, args, limit) => {
+      const rows = await repo.versionPages(projectId, datasetIds, args, limit ?? Number.MAX_SAFE_INTEGER);
+      for (const row of rows) datasetVersionById.prime(row.id, row);
+      return rows;
+    }, (row) => row.datasetId),
+    versionCountByDataset: countByParent<null>((datasetIds) => repo.versionCounts(projectId, datasetIds)),
   };
 }

@@ -1,13 +1,14 @@
-import { and, count, desc, eq, inArray, lt, max, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, max, sql } from 'drizzle-orm';
 import { datasets, datasetVersions, type DatasetRow, type DatasetVersionRow } from '../../db/schema.js';
-import { Repo } from '../../storage/postgres.js';
+import { anyId, Repo } from '../../storage/postgres.js';
 import { Leases } from '../../workflow/leases.js';
-import { afterCreatedAt, firstPerParent, newestFirst } from '../common/keyset.js';
+import { afterCreatedAt, firstPerParent, keysetValues, newestFirst } from '../common/keyset.js';
 
 export interface VersionPageArgs {
-  /** Rows per dataset (callers ask for the page size + 1). */
-  limit: number;
+  /** Versions below this number (the cursor's), newest first. */
   beforeVersion: number | null;
+  /** Only READY versions (the newest READY one is `latestVersion`). */
+  readyOnly: boolean;
 }
 
 export type NewDatasetVersion = Pick<
@@ -17,22 +18,32 @@ export type NewDatasetVersion = Pick<
 
 export type ValidationOutcome = Pick<DatasetVersionRow, 'status' | 'sha256' | 'rowCount' | 'columns' | 'errors'>;
 
+const p = sql.placeholder;
+
 export class DatasetsRepo extends Repo {
   byIds(projectId: string, ids: readonly string[]): Promise<DatasetRow[]> {
-    return this.db.select().from(datasets).where(and(eq(datasets.projectId, projectId), inArray(datasets.id, [...ids])));
+    return this.prepared('byIds', () =>
+      this.db.select().from(datasets).where(and(eq(datasets.projectId, p('projectId')), anyId(datasets.id, 'ids'))).prepare('datasets_by_ids'),
+    ).execute({ projectId, ids });
   }
 
   page(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<DatasetRow[]> {
-    return this.db
-      .select()
-      .from(datasets)
-      .where(and(eq(datasets.projectId, projectId), afterCreatedAt(datasets, after)))
-      .orderBy(...newestFirst(datasets))
-      .limit(limit);
+    return this.prepared(`page|${after ? 'after' : 'first'}`, () =>
+      this.db
+        .select()
+        .from(datasets)
+        .where(and(eq(datasets.projectId, p('projectId')), after ? afterCreatedAt(datasets) : undefined))
+        .orderBy(...newestFirst(datasets))
+        .limit(p('limit'))
+        .prepare('datasets_page'),
+    ).execute({ projectId, ...keysetValues(after), limit });
   }
 
-  count(projectId: string): Promise<number> {
-    return this.db.$count(datasets, eq(datasets.projectId, projectId));
+  async count(projectId: string): Promise<number> {
+    const [row] = await this.prepared('count', () =>
+      this.db.select({ count: sql<number>`count(*)::int` }).from(datasets).where(eq(datasets.projectId, p('projectId'))).prepare('datasets_count'),
+    ).execute({ projectId });
+    return row!.count;
   }
 
   async insert(projectId: string, name: string, description: string | null): Promise<DatasetRow> {
@@ -41,37 +52,43 @@ export class DatasetsRepo extends Repo {
   }
 
   versionsByIds(projectId: string, ids: readonly string[]): Promise<DatasetVersionRow[]> {
-    return this.db.select().from(datasetVersions).where(and(eq(datasetVersions.projectId, projectId), inArray(datasetVersions.id, [...ids])));
-  }
-
-  latestReadyVersions(projectId: string, datasetIds: readonly string[]): Promise<DatasetVersionRow[]> {
-    return this.db
-      .selectDistinctOn([datasetVersions.datasetId])
-      .from(datasetVersions)
-      .where(and(eq(datasetVersions.projectId, projectId), inArray(datasetVersions.datasetId, [...datasetIds]), eq(datasetVersions.status, 'READY')))
-      .orderBy(datasetVersions.datasetId, desc(datasetVersions.version));
+    return this.prepared('versionsByIds', () =>
+      this.db
+        .select()
+        .from(datasetVersions)
+        .where(and(eq(datasetVersions.projectId, p('projectId')), anyId(datasetVersions.id, 'ids')))
+        .prepare('dataset_versions_by_ids'),
+    ).execute({ projectId, ids });
   }
 
   /** Up to `limit` versions of each dataset, newest first, in one statement. */
-  versionPages(projectId: string, datasetIds: readonly string[], args: VersionPageArgs): Promise<DatasetVersionRow[]> {
-    const pageIds = firstPerParent(
-      datasetVersions,
-      datasetVersions.id,
-      datasetVersions.datasetId,
-      datasetIds,
-      [desc(datasetVersions.version)],
-      and(eq(datasetVersions.projectId, projectId), args.beforeVersion === null ? undefined : lt(datasetVersions.version, args.beforeVersion)),
-      args.limit,
-    );
-    return this.db.select().from(datasetVersions).where(sql`${datasetVersions.id} in (${pageIds})`).orderBy(desc(datasetVersions.version));
+  versionPages(projectId: string, datasetIds: readonly string[], args: VersionPageArgs, limit: number): Promise<DatasetVersionRow[]> {
+    const statement = this.prepared(`versionPages|${args.beforeVersion === null ? 'first' : 'before'}|${args.readyOnly ? 'ready' : 'all'}`, () => {
+      const pageIds = firstPerParent(
+        datasetVersions,
+        datasetVersions.id,
+        datasetVersions.datasetId,
+        [desc(datasetVersions.version)],
+        and(
+          eq(datasetVersions.projectId, p('projectId')),
+          args.beforeVersion === null ? undefined : lt(datasetVersions.version, p('beforeVersion')),
+          args.readyOnly ? eq(datasetVersions.status, 'READY') : undefined,
+        ),
+      );
+      return this.db.select().from(datasetVersions).where(sql`${datasetVersions.id} in (${pageIds})`).orderBy(desc(datasetVersions.version)).prepare('dataset_version_pages');
+    });
+    return statement.execute({ projectId, parentIds: datasetIds, beforeVersion: args.beforeVersion, limit });
   }
 
-  versionCounts(projectId: string, datasetIds: readonly string[]): Promise<{ datasetId: string; count: number }[]> {
-    return this.db
-      .select({ datasetId: datasetVersions.datasetId, count: count() })
-      .from(datasetVersions)
-      .where(and(eq(datasetVersions.projectId, projectId), inArray(datasetVersions.datasetId, [...datasetIds])))
-      .groupBy(datasetVersions.datasetId);
+  versionCounts(projectId: string, datasetIds: readonly string[]): Promise<{ parentId: string; count: number }[]> {
+    return this.prepared('versionCounts', () =>
+      this.db
+        .select({ parentId: datasetVersions.datasetId, count: sql<number>`count(*)::int` })
+        .from(datasetVersions)
+        .where(and(eq(datasetVersions.projectId, p('projectId')), anyId(datasetVersions.datasetId, 'datasetIds')))
+        .groupBy(datasetVersions.datasetId)
+        .prepare('dataset_version_counts'),
+    ).execute({ projectId, datasetIds });
   }
 
   /** Locks the dataset row until the transaction ends (versions are numbered under it); false when there is no such dataset. */

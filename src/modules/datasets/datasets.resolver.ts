@@ -72,7 +72,7 @@ export class DatasetResolver {
 
   @FieldResolver(() => DatasetVersion, { nullable: true, description: 'The newest READY version.' })
   async latestVersion(@Root() dataset: Dataset, @Ctx() ctx: Context): Promise<DatasetVersion | null> {
-    const row = await ctx.loaders.latestReadyVersionByDataset.load(dataset.row.id);
+    const [row] = await ctx.loaders.versionsByDataset.load({ parentId: dataset.row.id, args: { beforeVersion: null, readyOnly: true }, limit: 1 });
     return row ? DatasetVersion.fromRow(row) : null;
   }
 
@@ -85,10 +85,10 @@ export class DatasetResolver {
   ): Promise<Page<DatasetVersion>> {
     return pageOf(first, after, {
       keyset: versionKeyset,
-      fetch: (beforeVersion, limit) => ctx.loaders.versionsByDataset.load({ parentId: dataset.row.id, args: { limit, beforeVersion } }),
+      fetch: (beforeVersion, limit) => ctx.loaders.versionsByDataset.load({ parentId: dataset.row.id, args: { beforeVersion, readyOnly: false }, limit }),
       sortKey: versionSortKey,
       node: DatasetVersion.fromRow,
-      count: () => ctx.loaders.versionCountByDataset.load(dataset.row.id),
+      count: () => ctx.loaders.versionCountByDataset.load({ parentId: dataset.row.id, args: null }),
     });
   }
 }

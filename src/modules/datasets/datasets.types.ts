@@ -29,7 +29,7 @@ registerEnumType(DatasetVersionStatus, {
   },
 });
 
-@ObjectType('Dataset', { implements: Node, description: 'Named rows to run prompts over; each upload makes a new immutable version.' })
+@ObjectType('Dataset', { simpleResolvers: true, implements: Node, description: 'Named rows to run prompts over; each upload makes a new immutable version.' })
 export class Dataset extends Node {
   /** The database row, for field resolvers; not a GraphQL field. */
   row!: DatasetDbRow;
@@ -54,7 +54,7 @@ export class Dataset extends Node {
   }
 }
 
-@ObjectType('DatasetRowError', { description: 'Why one line of a dataset file is not valid.' })
+@ObjectType('DatasetRowError', { simpleResolvers: true, description: 'Why one line of a dataset file is not valid.' })
 export class DatasetRowError {
   @Field(() => Int, { description: '1-based line of the file (for CSV, where the record starts).' })
   line!: number;
@@ -63,7 +63,7 @@ export class DatasetRowError {
   message!: string;
 }
 
-@ObjectType('DatasetRow', { description: 'One row of a dataset.' })
+@ObjectType('DatasetRow', { simpleResolvers: true, description: 'One row of a dataset.' })
 export class DatasetRow {
   @Field(() => Int, { description: '0-based position among the valid rows.' })
   index!: number;
@@ -78,7 +78,7 @@ export class DatasetRow {
   metadata!: Record<string, unknown> | null;
 }
 
-@ObjectType('DatasetVersion', { implements: Node, description: 'One uploaded file of a dataset; immutable once READY.' })
+@ObjectType('DatasetVersion', { simpleResolvers: true, implements: Node, description: 'One uploaded file of a dataset; immutable once READY.' })
 export class DatasetVersion extends Node {
   /** The database row, for field resolvers; not a GraphQL field. */
   row!: DatasetVersionRow;
@@ -127,7 +127,7 @@ export class DatasetVersion extends Node {
   }
 }
 
-@ObjectType('UploadPart', { description: 'One part of a multipart upload: PUT its bytes to url and keep the ETag header of the answer.' })
+@ObjectType('UploadPart', { simpleResolvers: true, description: 'One part of a multipart upload: PUT its bytes to url and keep the ETag header of the answer.' })
 export class UploadPart {
   @Field(() => Int, { description: '1-based; part N holds bytes (N-1)*partSizeBytes up to N*partSizeBytes.' })
   partNumber!: number;
@@ -136,7 +136,7 @@ export class UploadPart {
   url!: string;
 }
 
-@ObjectType('DatasetUpload', { description: 'Where and how the client uploads the file: one presigned PUT, or presigned parts for a large file.' })
+@ObjectType('DatasetUpload', { simpleResolvers: true, description: 'Where and how the client uploads the file: one presigned PUT, or presigned parts for a large file.' })
 export class DatasetUpload {
   @Field(() => DatasetVersion, { description: 'The new version, AWAITING_UPLOAD.' })
   datasetVersion!: DatasetVersion;

@@ -24,7 +24,11 @@ export class ExperimentResolver {
       keyset: createdAtKeyset,
       fetch: (keyset, limit) => ctx.services.experiments.list(projectId, filter, keyset, limit),
       sortKey: createdAtSortKey,
-      node: Experiment.fromRow,
+      node: (row) => {
+        // Nested fields that name the experiment again (a run's experiment) find it without a query.
+        ctx.loaders.experimentById.prime(row.id, row);
+        return Experiment.fromRow(row);
+      },
       count: () => ctx.services.experiments.count(projectId, filter),
     });
   }

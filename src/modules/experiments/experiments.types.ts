@@ -4,7 +4,7 @@ import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
 import { DateTime, Node } from '../common/node.types.js';
 
-@ObjectType('Experiment', { implements: Node, description: 'A question under study; its runs are the attempts to answer it.' })
+@ObjectType('Experiment', { simpleResolvers: true, implements: Node, description: 'A question under study; its runs are the attempts to answer it.' })
 export class Experiment extends Node {
   /** The database row, for field resolvers; not a GraphQL field. */
   row!: ExperimentRow;

@@ -1,30 +1,45 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { models, type ModelRow } from '../../db/schema.js';
-import { Repo } from '../../storage/postgres.js';
-import { afterCreatedAt, newestFirst } from '../common/keyset.js';
+import { anyId, Repo } from '../../storage/postgres.js';
+import { afterCreatedAt, keysetValues, newestFirst } from '../common/keyset.js';
 
 export type NewModel = Omit<typeof models.$inferInsert, 'id' | 'createdAt'>;
 
+/** A model as every reader but the provider call sees it: whether a key is stored, never the ciphertext. */
+export type ModelView = Omit<ModelRow, 'apiKeyCiphertext'> & { hasApiKey: boolean };
+
+const { apiKeyCiphertext, ...visible } = getTableColumns(models);
+const viewColumns = { ...visible, hasApiKey: sql<boolean>`${apiKeyCiphertext} is not null` };
+const p = sql.placeholder;
+
 export class ModelsRepo extends Repo {
-  byIds(projectId: string, ids: readonly string[]): Promise<ModelRow[]> {
-    return this.db.select().from(models).where(and(eq(models.projectId, projectId), inArray(models.id, [...ids])));
+  byIds(projectId: string, ids: readonly string[]): Promise<ModelView[]> {
+    return this.prepared('byIds', () =>
+      this.db.select(viewColumns).from(models).where(and(eq(models.projectId, p('projectId')), anyId(models.id, 'ids'))).prepare('models_by_ids'),
+    ).execute({ projectId, ids });
   }
 
-  page(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<ModelRow[]> {
-    return this.db
-      .select()
-      .from(models)
-      .where(and(eq(models.projectId, projectId), afterCreatedAt(models, after)))
-      .orderBy(...newestFirst(models))
-      .limit(limit);
+  page(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<ModelView[]> {
+    return this.prepared(`page|${after ? 'after' : 'first'}`, () =>
+      this.db
+        .select(viewColumns)
+        .from(models)
+        .where(and(eq(models.projectId, p('projectId')), after ? afterCreatedAt(models) : undefined))
+        .orderBy(...newestFirst(models))
+        .limit(p('limit'))
+        .prepare('models_page'),
+    ).execute({ projectId, ...keysetValues(after), limit });
   }
 
-  count(projectId: string): Promise<number> {
-    return this.db.$count(models, eq(models.projectId, projectId));
+  async count(projectId: string): Promise<number> {
+    const [row] = await this.prepared('count', () =>
+      this.db.select({ count: sql<number>`count(*)::int` }).from(models).where(eq(models.projectId, p('projectId'))).prepare('models_count'),
+    ).execute({ projectId });
+    return row!.count;
   }
 
-  async insert(values: NewModel): Promise<ModelRow> {
-    const [row] = await this.db.insert(models).values(values).returning();
+  async insert(values: NewModel): Promise<ModelView> {
+    const [row] = await this.db.insert(models).values(values).returning(viewColumns);
     return row!;
   }
 }

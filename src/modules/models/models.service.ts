@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { badInput, conflict } from '../../common/errors.js';
 import type { SecretBox } from '../../common/secret-box.js';
 import { isUniqueViolation } from '../../storage/postgres.js';
-import type { ModelRow } from '../../db/schema.js';
-import type { ModelsRepo } from './models.repo.js';
+import type { ModelsRepo, ModelView } from './models.repo.js';
 import { ProviderKind } from './provider-kind.js';
 
 export interface NewModel {
@@ -39,7 +38,7 @@ export class ModelsService {
   ) {}
 
   /** Newest first: up to `limit` models after the (createdAt, id) keyset. */
-  list(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<ModelRow[]> {
+  list(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<ModelView[]> {
     return this.repo.page(projectId, after, limit);
   }
 
@@ -47,7 +46,7 @@ export class ModelsService {
     return this.repo.count(projectId);
   }
 
-  async create(projectId: string, input: NewModel): Promise<ModelRow> {
+  async create(projectId: string, input: NewModel): Promise<ModelView> {
     if (input.provider === ProviderKind.OPENAI_COMPATIBLE && !input.baseUrl) {
       throw badInput('baseUrl: required for OPENAI_COMPATIBLE models, e.g. http://localhost:8000/v1 for vLLM.', 'baseUrl');
     }

@@ -1,5 +1,5 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { ModelRow } from '../../db/schema.js';
+import type { ModelView } from './models.repo.js';
 import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
 import { DateTime, JSONScalar, Node } from '../common/node.types.js';
@@ -17,10 +17,10 @@ registerEnumType(ProviderKind, {
   },
 });
 
-@ObjectType('Model', { implements: Node, description: 'A model as the lab calls it: provider, model name, parameters, limits and prices.' })
+@ObjectType('Model', { simpleResolvers: true, implements: Node, description: 'A model as the lab calls it: provider, model name, parameters, limits and prices.' })
 export class Model extends Node {
   /** The database row, for field resolvers; not a GraphQL field. */
-  row!: ModelRow;
+  row!: ModelView;
 
   @Field(() => String, { description: 'Name in this project, unique.' })
   name!: string;
@@ -55,7 +55,7 @@ export class Model extends Node {
   @Field(() => DateTime, { description: 'When it was created.' })
   createdAt!: Date;
 
-  static fromRow(row: ModelRow): Model {
+  static fromRow(row: ModelView): Model {
     return Object.assign(new Model(), {
       id: toGlobalId('Model', row.id),
       row,
@@ -63,7 +63,7 @@ export class Model extends Node {
       provider: row.provider,
       modelName: row.modelName,
       baseUrl: row.baseUrl,
-      hasApiKey: row.apiKeyCiphertext !== null,
+      hasApiKey: row.hasApiKey,
       parameters: row.parameters,
       inputCostPerMTok: row.inputCostPerMTok,
       outputCostPerMTok: row.outputCostPerMTok,

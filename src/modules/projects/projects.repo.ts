@@ -1,10 +1,10 @@
-import { asc, eq, inArray } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { projects, type ProjectRow } from '../../db/schema.js';
-import { Repo } from '../../storage/postgres.js';
+import { anyId, Repo } from '../../storage/postgres.js';
 
 export class ProjectsRepo extends Repo {
   byIds(ids: readonly string[]): Promise<ProjectRow[]> {
-    return this.db.select().from(projects).where(inArray(projects.id, [...ids]));
+    return this.prepared('byIds', () => this.db.select().from(projects).where(anyId(projects.id, 'ids')).prepare('projects_by_ids')).execute({ ids });
   }
 
   async byName(name: string): Promise<ProjectRow | undefined> {

@@ -3,7 +3,7 @@ import type { ProjectRow } from '../../db/schema.js';
 import { toGlobalId } from '../../common/global-id.js';
 import { DateTime, Node } from '../common/node.types.js';
 
-@ObjectType('Project', { implements: Node, description: 'A team\'s space: every object and API key belongs to one project.' })
+@ObjectType('Project', { simpleResolvers: true, implements: Node, description: 'A team\'s space: every object and API key belongs to one project.' })
 export class Project extends Node {
   @Field(() => String, { description: 'The project\'s name.' })
   name!: string;

@@ -1,67 +1,77 @@
-import { and, count, desc, eq, inArray, lt, max, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, max, sql } from 'drizzle-orm';
 import { prompts, promptVersions, type PromptRow, type PromptVersionRow } from '../../db/schema.js';
-import { Repo } from '../../storage/postgres.js';
-import { afterCreatedAt, firstPerParent, newestFirst } from '../common/keyset.js';
+import { anyId, Repo } from '../../storage/postgres.js';
+import { afterCreatedAt, firstPerParent, keysetValues, newestFirst } from '../common/keyset.js';
 
 export interface VersionsPageArgs {
-  /** Rows per prompt (callers ask for the page size + 1). */
-  limit: number;
   /** Versions below this number (the cursor's), newest first. */
   beforeVersion: number | null;
 }
 
 export type NewVersion = { system: string | null; template: string; variables: string[] };
 
+const p = sql.placeholder;
+
 export class PromptsRepo extends Repo {
   byIds(projectId: string, ids: readonly string[]): Promise<PromptRow[]> {
-    return this.db.select().from(prompts).where(and(eq(prompts.projectId, projectId), inArray(prompts.id, [...ids])));
+    return this.prepared('byIds', () =>
+      this.db.select().from(prompts).where(and(eq(prompts.projectId, p('projectId')), anyId(prompts.id, 'ids'))).prepare('prompts_by_ids'),
+    ).execute({ projectId, ids });
   }
 
   page(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<PromptRow[]> {
-    return this.db
-      .select()
-      .from(prompts)
-      .where(and(eq(prompts.projectId, projectId), afterCreatedAt(prompts, after)))
-      .orderBy(...newestFirst(prompts))
-      .limit(limit);
+    return this.prepared(`page|${after ? 'after' : 'first'}`, () =>
+      this.db
+        .select()
+        .from(prompts)
+        .where(and(eq(prompts.projectId, p('projectId')), after ? afterCreatedAt(prompts) : undefined))
+        .orderBy(...newestFirst(prompts))
+        .limit(p('limit'))
+        .prepare('prompts_page'),
+    ).execute({ projectId, ...keysetValues(after), limit });
   }
 
-  count(projectId: string): Promise<number> {
-    return this.db.$count(prompts, eq(prompts.projectId, projectId));
+  async count(projectId: string): Promise<number> {
+    const [row] = await this.prepared('count', () =>
+      this.db.select({ count: sql<number>`count(*)::int` }).from(prompts).where(eq(prompts.projectId, p('projectId'))).prepare('prompts_count'),
+    ).execute({ projectId });
+    return row!.count;
   }
 
   versionsByIds(projectId: string, ids: readonly string[]): Promise<PromptVersionRow[]> {
-    return this.db.select().from(promptVersions).where(and(eq(promptVersions.projectId, projectId), inArray(promptVersions.id, [...ids])));
-  }
-
-  latestVersions(projectId: string, promptIds: readonly string[]): Promise<PromptVersionRow[]> {
-    return this.db
-      .selectDistinctOn([promptVersions.promptId])
-      .from(promptVersions)
-      .where(and(eq(promptVersions.projectId, projectId), inArray(promptVersions.promptId, [...promptIds])))
-      .orderBy(promptVersions.promptId, desc(promptVersions.version));
+    return this.prepared('versionsByIds', () =>
+      this.db
+        .select()
+        .from(promptVersions)
+        .where(and(eq(promptVersions.projectId, p('projectId')), anyId(promptVersions.id, 'ids')))
+        .prepare('prompt_versions_by_ids'),
+    ).execute({ projectId, ids });
   }
 
   /** Up to `limit` versions of each prompt, newest first, in one statement. */
-  versionPages(projectId: string, promptIds: readonly string[], args: VersionsPageArgs): Promise<PromptVersionRow[]> {
-    const pageIds = firstPerParent(
-      promptVersions,
-      promptVersions.id,
-      promptVersions.promptId,
-      promptIds,
-      [desc(promptVersions.version)],
-      and(eq(promptVersions.projectId, projectId), args.beforeVersion === null ? undefined : lt(promptVersions.version, args.beforeVersion)),
-      args.limit,
-    );
-    return this.db.select().from(promptVersions).where(sql`${promptVersions.id} in (${pageIds})`).orderBy(desc(promptVersions.version));
+  versionPages(projectId: string, promptIds: readonly string[], args: VersionsPageArgs, limit: number): Promise<PromptVersionRow[]> {
+    const statement = this.prepared(`versionPages|${args.beforeVersion === null ? 'first' : 'before'}`, () => {
+      const pageIds = firstPerParent(
+        promptVersions,
+        promptVersions.id,
+        promptVersions.promptId,
+        [desc(promptVersions.version)],
+        and(eq(promptVersions.projectId, p('projectId')), args.beforeVersion === null ? undefined : lt(promptVersions.version, p('beforeVersion'))),
+      );
+      return this.db.select().from(promptVersions).where(sql`${promptVersions.id} in (${pageIds})`).orderBy(desc(promptVersions.version)).prepare('prompt_version_pages');
+    });
+    return statement.execute({ projectId, parentIds: promptIds, beforeVersion: args.beforeVersion, limit });
   }
 
-  versionCounts(projectId: string, promptIds: readonly string[]): Promise<{ promptId: string; count: number }[]> {
-    return this.db
-      .select({ promptId: promptVersions.promptId, count: count() })
-      .from(promptVersions)
-      .where(and(eq(promptVersions.projectId, projectId), inArray(promptVersions.promptId, [...promptIds])))
-      .groupBy(promptVersions.promptId);
+  versionCounts(projectId: string, promptIds: readonly string[]): Promise<{ parentId: string; count: number }[]> {
+    return this.prepared('versionCounts', () =>
+      this.db
+        .select({ parentId: promptVersions.promptId, count: sql<number>`count(*)::int` })
+        .from(promptVersions)
+        .where(and(eq(promptVersions.projectId, p('projectId')), anyId(promptVersions.promptId, 'promptIds')))
+        .groupBy(promptVersions.promptId)
+        .prepare('prompt_version_counts'),
+    ).execute({ projectId, promptIds });
   }
 
   async insertPrompt(projectId: string, name: string, description: string | null): Promise<PromptRow> {

@@ -1,4 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { notFound } from '../../common/errors.js';
 import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
 import type { RoleName } from '../auth/viewer.js';
@@ -46,7 +47,10 @@ export class PromptResolver {
 
   @FieldResolver(() => PromptVersion, { description: 'The newest version.' })
   async latestVersion(@Root() prompt: Prompt, @Ctx() ctx: Context): Promise<PromptVersion> {
-    return PromptVersion.fromRow(await ctx.loaders.latestVersionByPrompt.load(prompt.row.id));
+    const [row] = await ctx.loaders.versionsByPrompt.load({ parentId: prompt.row.id, args: { beforeVersion: null }, limit: 1 });
+    // Every prompt is created with its version 1.
+    if (!row) throw notFound('Prompt', prompt.row.id);
+    return PromptVersion.fromRow(row);
   }
 
   @FieldResolver(() => PromptVersionConnection, { description: 'Its versions, newest first.' })
@@ -58,10 +62,10 @@ export class PromptResolver {
   ): Promise<Page<PromptVersion>> {
     return pageOf(first, after, {
       keyset: versionKeyset,
-      fetch: (beforeVersion, limit) => ctx.loaders.versionsByPrompt.load({ parentId: prompt.row.id, args: { limit, beforeVersion } }),
+      fetch: (beforeVersion, limit) => ctx.loaders.versionsByPrompt.load({ parentId: prompt.row.id, args: { beforeVersion }, limit }),
       sortKey: versionSortKey,
       node: PromptVersion.fromRow,
-      count: () => ctx.loaders.versionCountByPrompt.load(prompt.row.id),
+      count: () => ctx.loaders.versionCountByPrompt.load({ parentId: prompt.row.id, args: null }),
     });
   }
 }

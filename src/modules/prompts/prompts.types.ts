@@ -4,7 +4,7 @@ import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
 import { DateTime, Node } from '../common/node.types.js';
 
-@ObjectType('Prompt', { implements: Node, description: "A prompt's versions are immutable; templates use mustache syntax over the dataset row's input fields." })
+@ObjectType('Prompt', { simpleResolvers: true, implements: Node, description: "A prompt's versions are immutable; templates use mustache syntax over the dataset row's input fields." })
 export class Prompt extends Node {
   /** The database row, for field resolvers; not a GraphQL field. */
   row!: PromptRow;
@@ -29,7 +29,7 @@ export class Prompt extends Node {
   }
 }
 
-@ObjectType('PromptVersion', { implements: Node, description: 'One immutable version of a prompt.' })
+@ObjectType('PromptVersion', { simpleResolvers: true, implements: Node, description: 'One immutable version of a prompt.' })
 export class PromptVersion extends Node {
   /** The database row, for field resolvers; not a GraphQL field. */
   row!: PromptVersionRow;

@@ -1,30 +1,23 @@
 import { notFound } from '../../common/errors.js';
 import type { RunRow } from '../../db/schema.js';
-import { batchLoader, rowsById } from '../common/loaders.js';
-import { childrenByParent } from '../common/children-loader.js';
+import { childrenByParent, countByParent } from '../common/children-loader.js';
+import { rowsById } from '../common/loaders.js';
 import type { RunsPageArgs, RunsRepo } from './runs.repo.js';
 import type { RunStatus } from './runs.types.js';
 
 export function createRunLoaders(repo: RunsRepo, projectId: string) {
+  const runById = rowsById(
+    (ids) => repo.byIds(projectId, ids),
+    (id) => notFound('Run', id),
+  );
   return {
-    runById: rowsById(
-      (ids) => repo.byIds(projectId, ids),
-      (id) => notFound('Run', id),
-    ),
-    runsByExperiment: childrenByParent<RunsPageArgs, RunRow>(
-      (experimentIds, args) => repo.pagesByExperiment(projectId, experimentIds, args),
-      (row) => row.experimentId,
-    ),
-    /** One row { experimentId, count } per experiment that has runs; none for an experiment without. */
-    runCountByExperiment: childrenByParent<RunStatus[] | null, { experimentId: string; count: number }>(
-      (experimentIds, status) => repo.countsByExperiment(projectId, experimentIds, status),
-      (row) => row.experimentId,
-    ),
-    latestRunByExperiment: batchLoader<string, RunRow | null, RunRow>(
-      (experimentIds) => repo.latestByExperiment(projectId, experimentIds),
-      (row) => row.experimentId,
-      (row) => row,
-      () => null,
-    ),
+    runById,
+    /** A page of each experiment's runs; `latestRun` is its first run with no filter, so it shares the query of `runs(first: n)`. */
+    runsByExperiment: childrenByParent<RunsPageArgs, RunRow>(async (experimentIds, args, limit) => {
+      const rows = await repo.pagesByExperiment(projectId, experimentIds, args, limit ?? Number.MAX_SAFE_INTEGER);
+      for (const row of rows) runById.prime(row.id, row);
+      return rows;
+    }, (row) => row.experimentId),
+    runCountByExperiment: countByParent<RunStatus[] | null>((experimentIds, status) => repo.countsByExperiment(projectId, experimentIds, status)),
   };
 }

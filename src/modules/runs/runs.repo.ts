@@ -1,56 +1,50 @@
-import { and, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { runs, type RunRow } from '../../db/schema.js';
-import { Repo } from '../../storage/postgres.js';
-import { afterCreatedAt, firstPerParent, newestFirst } from '../common/keyset.js';
+import { anyId, Repo } from '../../storage/postgres.js';
+import { afterCreatedAt, firstPerParent, keysetValues, newestFirst } from '../common/keyset.js';
 import type { RunStatus } from './runs.types.js';
 
 export interface RunsPageArgs {
-  /** Rows per experiment (callers ask for the page size + 1). */
-  limit: number;
   after: { createdAt: Date; id: string } | null;
   status: RunStatus[] | null;
 }
 
+const p = sql.placeholder;
+
 export class RunsRepo extends Repo {
   byIds(projectId: string, ids: readonly string[]): Promise<RunRow[]> {
-    return this.db.select().from(runs).where(and(eq(runs.projectId, projectId), inArray(runs.id, [...ids])));
+    return this.prepared('byIds', () =>
+      this.db.select().from(runs).where(and(eq(runs.projectId, p('projectId')), anyId(runs.id, 'ids'))).prepare('runs_by_ids'),
+    ).execute({ projectId, ids });
   }
 
-  private ofExperiments(projectId: string, experimentIds: readonly string[], status: RunStatus[] | null): SQL | undefined {
-    return and(
-      eq(runs.projectId, projectId),
-      inArray(runs.experimentId, [...experimentIds]),
-      status?.length ? inArray(runs.status, status) : undefined,
-    );
+  private statusIn(status: RunStatus[] | null): SQL | undefined {
+    return status?.length ? sql`${runs.status} = any(${p('status')}::run_status[])` : undefined;
   }
 
   /** Up to `limit` runs of each experiment, newest first, in one statement. */
-  pagesByExperiment(projectId: string, experimentIds: readonly string[], args: RunsPageArgs): Promise<RunRow[]> {
-    const pageIds = firstPerParent(
-      runs,
-      runs.id,
-      runs.experimentId,
-      experimentIds,
-      newestFirst(runs),
-      and(eq(runs.projectId, projectId), args.status?.length ? inArray(runs.status, args.status) : undefined, afterCreatedAt(runs, args.after)),
-      args.limit,
-    );
-    return this.db.select().from(runs).where(sql`${runs.id} in (${pageIds})`).orderBy(...newestFirst(runs));
+  pagesByExperiment(projectId: string, experimentIds: readonly string[], args: RunsPageArgs, limit: number): Promise<RunRow[]> {
+    const statement = this.prepared(`pages|${args.status?.length ? 'status' : ''}|${args.after ? 'after' : 'first'}`, () => {
+      const pageIds = firstPerParent(
+        runs,
+        runs.id,
+        runs.experimentId,
+        newestFirst(runs),
+        and(eq(runs.projectId, p('projectId')), this.statusIn(args.status), args.after ? afterCreatedAt(runs) : undefined),
+      );
+      return this.db.select().from(runs).where(sql`${runs.id} in (${pageIds})`).orderBy(...newestFirst(runs)).prepare('runs_pages');
+    });
+    return statement.execute({ projectId, parentIds: experimentIds, status: args.status, ...keysetValues(args.after), limit });
   }
 
-  countsByExperiment(projectId: string, experimentIds: readonly string[], status: RunStatus[] | null): Promise<{ experimentId: string; count: number }[]> {
-    return this.db
-      .select({ experimentId: runs.experimentId, count: count() })
-      .from(runs)
-      .where(this.ofExperiments(projectId, experimentIds, status))
-      .groupBy(runs.experimentId);
-  }
-
-  latestByExperiment(projectId: string, experimentIds: readonly string[]): Promise<RunRow[]> {
-    return this.db
-      .selectDistinctOn([runs.experimentId])
-      .from(runs)
-      .where(this.ofExperiments(projectId, experimentIds, null))
-      .orderBy(runs.experimentId, desc(runs.createdAt), desc(runs.id));
+  countsByExperiment(projectId: string, experimentIds: readonly string[], status: RunStatus[] | null): Promise<{ parentId: string; count: number }[]> {
+    return this.prepared(`counts|${status?.length ? 'status' : ''}`, () =>
+      this.db
+        .select({ parentId: runs.experimentId, count: sql<number>`count(*)::int` })
+        .from(runs)
+        .where(and(eq(runs.projectId, p('projectId')), anyId(runs.experimentId, 'experimentIds'), this.statusIn(status)))
+        .groupBy(runs.experimentId)
+        .prepare('runs_counts'),
+    ).execute({ projectId, experimentIds, status });
   }
 }

@@ -8,11 +8,11 @@ import { Model } from '../models/models.types.js';
 import { PromptVersion } from '../prompts/prompts.types.js';
 import { Run, RunConnection, RunStatus } from './runs.types.js';
 
-/** The loader has a row only for experiments with runs. */
-async function countRuns(ctx: Context, experimentId: string, status: RunStatus[] | null): Promise<number> {
-  const [counted] = await ctx.loaders.runCountByExperiment.load({ parentId: experimentId, args: status });
-  return counted?.count ?? 0;
-}
+/** The newest run of an experiment is the first of its unfiltered runs. */
+const NO_FILTER = { after: null, status: null };
+
+const countRuns = (ctx: Context, experimentId: string, status: RunStatus[] | null): Promise<number> =>
+  ctx.loaders.runCountByExperiment.load({ parentId: experimentId, args: status });
 
 @Resolver(() => Run)
 export class RunResolver {
@@ -57,7 +57,7 @@ export class ExperimentRunsResolver {
     const statusFilter = status?.length ? [...status].sort() : null;
     return pageOf(first, after, {
       keyset: createdAtKeyset,
-      fetch: (keyset, limit) => ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args: { limit, after: keyset, status: statusFilter } }),
+      fetch: (keyset, limit) => ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args: { after: keyset, status: statusFilter }, limit }),
       sortKey: createdAtSortKey,
       node: Run.fromRow,
       count: () => countRuns(ctx, experiment.row.id, statusFilter),
@@ -71,7 +71,7 @@ export class ExperimentRunsResolver {
 
   @FieldResolver(() => Run, { nullable: true, description: 'Its newest run.' })
   async latestRun(@Root() experiment: Experiment, @Ctx() ctx: Context): Promise<Run | null> {
-    const row = await ctx.loaders.latestRunByExperiment.load(experiment.row.id);
+    const [row] = await ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args: NO_FILTER, limit: 1 });
     return row ? Run.fromRow(row) : null;
   }
 }

@@ -45,7 +45,7 @@ registerEnumType(EvaluatorKind, {
   },
 });
 
-@ObjectType('Evaluator', { description: 'One scorer of a run and the metric name it writes.' })
+@ObjectType('Evaluator', { simpleResolvers: true, description: 'One scorer of a run and the metric name it writes.' })
 export class Evaluator {
   @Field(() => EvaluatorKind, { description: 'How outputs are scored.' })
   kind!: EvaluatorKind;
@@ -57,7 +57,7 @@ export class Evaluator {
   params!: Record<string, unknown>;
 }
 
-@ObjectType('Run', { implements: Node, description: 'A run is the product dataset rows x prompt versions x models x repetitions; each element is one task.' })
+@ObjectType('Run', { simpleResolvers: true, implements: Node, description: 'A run is the product dataset rows x prompt versions x models x repetitions; each element is one task.' })
 export class Run extends Node {
   /** The database row, for field resolvers; not a GraphQL field. */
   row!: RunRow;
