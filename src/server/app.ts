@@ -13,10 +13,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Lab } from '../app/lab.js';
 import { DomainError } from '../common/errors.js';
 import type { Viewer } from '../modules/auth/viewer.js';
-import { withRequestScope } from '../observability/logger.js';
 import { isDatabaseReachable } from '../storage/postgres.js';
 import { contextFactory, type Context } from './context.js';
-import { createErrorFormatter, toGraphQLError } from './errors.js';
+import { createErrorFormatter, internalError, toGraphQLError, type RequestScope } from './errors.js';
 import { compiledExecution } from './compiled-execution.js';
 import { buildLabSchema } from './schema.js';
 import { assertWithinCost, costLimitPlugin, validationRules } from './security.js';
@@ -54,13 +53,14 @@ export async function createLabServer(lab: Lab, options: { production: boolean }
 
   const schema = await buildLabSchema(pubsub, lab.resolvers);
   const formatError = createErrorFormatter(logger);
+  const scopeOfError = new WeakMap<object, RequestScope>();
   const contextFor = contextFactory(lab);
   // The same rules over HTTP and WebSocket (src/server/security.ts).
   const rules = validationRules(options.production);
   // What a WebSocket client sees of an error: the HTTP formatter's output, as the GraphQLError instance graphql-ws requires.
-  const shownOverWs = (err: unknown): GraphQLError => {
+  const shownOverWs = (err: unknown, scope?: RequestScope): GraphQLError => {
     const error = err instanceof GraphQLError ? err : new GraphQLError(String(err), { originalError: err as Error });
-    const shown = formatError(error.toJSON(), error);
+    const shown = formatError(error.toJSON(), error, scope);
     return new GraphQLError(shown.message, { path: shown.path, extensions: shown.extensions });
   };
 
@@ -102,7 +102,7 @@ export async function createLabServer(lab: Lab, options: { production: boolean }
           await services.auth.recheck(viewer);
           const document = parse(payload.query);
           const errors = validate(schema, document, [...specifiedRules, ...rules]);
-          if (errors.length > 0) return errors.map(shownOverWs);
+          if (errors.length > 0) return errors.map((e) => shownOverWs(e));
           assertWithinCost(schema, document, payload.variables ?? {}, payload.operationName);
           return {
             schema,
@@ -115,18 +115,19 @@ export async function createLabServer(lab: Lab, options: { production: boolean }
           return [shownOverWs(err)];
         }
       },
-      onNext: (_ctx, _id, _payload, _args, result) => {
+      onNext: (_ctx, _id, _payload, args, result) => {
         const { errors } = result as ExecutionResult;
-        return errors ? { ...result, errors: errors.map(shownOverWs) } : result;
+        return errors ? { ...result, errors: errors.map((e) => shownOverWs(e, args.contextValue as Context)) } : result;
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map(shownOverWs),
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => shownOverWs(e)),
     },
     wsServer,
   );
 
   const apollo = new ApolloServer<Context>({
     gateway: compiledExecution(schema),
-    formatError,
+    // The request an error happened in, found through the error itself (recorded below when it was met).
+    formatError: (formatted, error) => formatError(formatted, error, typeof error === 'object' && error ? scopeOfError.get(error) : undefined),
     introspection: !options.production,
     validationRules: rules,
     includeStacktraceInErrorResponses: false,
@@ -139,6 +140,13 @@ export async function createLabServer(lab: Lab, options: { production: boolean }
       // The lab sets no cache hints; left on, the plugin wraps every field of every response.
       ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin(schema),
+      {
+        requestDidStart: async ({ contextValue }) => ({
+          didEncounterErrors: async ({ errors }) => {
+            for (const error of errors) scopeOfError.set(error, contextValue);
+          },
+        }),
+      },
       {
         serverWillStart: async () => ({
           drainServer: async () => {
@@ -156,7 +164,7 @@ export async function createLabServer(lab: Lab, options: { production: boolean }
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
     res.locals.requestId = requestId;
-    withRequestScope(requestId, next);
+    next();
   });
   if (blobs instanceof LocalBlobStore) app.use(createLocalBlobRouter(blobs));
   app.get('/healthz', (_req, res) => {
@@ -171,11 +179,14 @@ export async function createLabServer(lab: Lab, options: { production: boolean }
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
+        const requestId = res.locals.requestId as string;
         try {
-          return contextFor(await services.auth.authenticate(req.headers.authorization), res.locals.requestId as string);
+          return contextFor(await services.auth.authenticate(req.headers.authorization), requestId);
         } catch (err) {
-          // Apollo keeps a GraphQLError thrown here as it is (with its HTTP status); anything else becomes a 500.
-          throw err instanceof DomainError ? toGraphQLError(err) : err;
+          if (err instanceof DomainError) throw toGraphQLError(err);
+          // Before the context exists: logged here with the request id, shown masked.
+          logger.error({ err, requestId }, 'unexpected error while authenticating a request');
+          throw toGraphQLError(internalError(requestId));
         }
       },
     }),

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { DomainError, ErrorCode } from '../common/errors.js';
-import { currentRequestId } from '../observability/logger.js';
 
 /** Errors that Apollo or graphql-js raise about the request itself: the client must fix the request. */
 const REQUEST_ERROR_CODES = new Set([
@@ -42,12 +41,23 @@ export function toGraphQLError(error: DomainError): GraphQLError {
   return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, ...(status ? { http: { status } } : {}) } });
 }
 
+/** The request an error happened in: its id, and the logger whose lines carry it (a request's context is one). */
+export interface RequestScope {
+  requestId: string;
+  logger: Logger;
+}
+
+/** What an unexpected error shows: its code and the request id to quote, nothing of the error itself. */
+export function internalError(requestId: string | undefined): DomainError {
+  return new DomainError(ErrorCode.INTERNAL_SERVER_ERROR, `Internal server error. It was logged; quote request id ${requestId ?? 'unknown'} when you report it.`, { requestId });
+}
+
 /**
  * Keeps client errors (DomainError, input validation, malformed requests) with a code from the
  * closed set, and masks everything else: logged with the request id, shown as INTERNAL_SERVER_ERROR.
  */
 export function createErrorFormatter(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  return (formatted: GraphQLFormattedError, error: unknown, scope?: RequestScope): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
     const domain = domainErrorOf(original);
@@ -65,13 +75,8 @@ export function createErrorFormatter(logger: Logger) {
       (typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) ||
       (original instanceof GraphQLError && !original.originalError && original.path === undefined);
     if (isRequestError) return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
-    const requestId = currentRequestId();
-    logger.error({ err: original, path: formatted.path }, 'unexpected error in request');
-    return {
-      message: `Internal server error. It was logged; quote request id ${requestId ?? 'unknown'} when you report it.`,
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId },
-    };
+    (scope?.logger ?? logger).error({ err: original, path: formatted.path }, 'unexpected error in request');
+    const masked = internalError(scope?.requestId);
+    return { message: masked.message, locations: formatted.locations, path: formatted.path, extensions: { code: masked.code, ...masked.details } };
   };
 }

@@ -51,3 +51,33 @@ describe('HTTP endpoints', () => {
     expect(await csrf.text()).toContain('CSRF');
   });
 });
+
+describe('an unexpected error', () => {
+  const broken = useTestLab('RESEARCHER', {
+    // A store that fails in a way no client caused: the error must be masked, logged and traceable.
+    wrapBlobs: (store) =>
+      new Proxy(store, {
+        get: (target, name, receiver) =>
+          name === 'presignPut' ? () => Promise.reject(new Error('signing key at /etc/secret/key.pem unreadable')) : Reflect.get(target, name, receiver),
+      }),
+  });
+
+  it('is masked as INTERNAL_SERVER_ERROR with the request id of its response, over HTTP', async () => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${broken.project.key}` };
+    const created = await fetch(broken.lab.graphqlUrl, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query: 'mutation { createDataset(input: { name: "d" }) { id } }' }),
+    });
+    const datasetId = ((await created.json()) as { data: { createDataset: { id: string } } }).data.createDataset.id;
+    const res = await fetch(broken.lab.graphqlUrl, {
+      method: 'POST',
+      headers: { ...headers, 'x-request-id': 'trace-broken-store' },
+      body: JSON.stringify({ query: `mutation { createDatasetUpload(input: { datasetId: "${datasetId}", format: JSONL, sizeBytes: 10 }) { url } }` }),
+    });
+    const body = (await res.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] };
+    expect(body.errors[0]!.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', requestId: 'trace-broken-store' });
+    expect(body.errors[0]!.message).toContain('quote request id trace-broken-store');
+    expect(JSON.stringify(body)).not.toContain('secret');
+  });
+});
