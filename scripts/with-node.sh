@@ -23,8 +23,8 @@ if ! "$bin/node" --version >/dev/null 2>&1; then
   staging=$(mktemp -d "$cache/.node-$version.XXXXXX")
   trap 'rm -rf "$staging"' EXIT
   chmod 755 "$staging"
-  # npm 11 runs a dependency's install scripts only when allowScripts lists it; `node` needs its
-  # preinstall, which fetches the binary for this platform.
+  # npm 11 gates dependencies' install scripts on the root's allowScripts (warning about, or
+  # skipping, the others); `node` needs its preinstall, which fetches this platform's binary.
   printf '{"private": true, "allowScripts": {"node": true}}\n' >"$staging/package.json"
   npm install --prefix "$staging" --no-save --no-audit --no-fund --no-package-lock --loglevel=error "node@$version" >&2
   "$staging/node_modules/node/bin/node" --version >/dev/null
