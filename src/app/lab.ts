@@ -77,14 +77,39 @@ export function composeLab(parts: LabParts, list: readonly AnyModule[] = modules
   for (const [type, spec] of nodes) {
     if (!loaderOwners.has(spec.loader)) throw new Error(`node type ${type} reads through "${spec.loader}", which no module defines`);
   }
+  const RequestLoaders = requestLoadersClass(loaderFactories);
   return {
     parts,
     services: services as Services,
-    createLoaders: (projectId) => Object.assign({}, ...loaderFactories.map((create) => create(projectId))) as Loaders,
+    createLoaders: (projectId) => new RequestLoaders(projectId) as unknown as Loaders,
     nodes,
     resolvers: list.flatMap((m) => [...m.resolvers]),
     jobs,
   };
+}
+
+/**
+ * The loaders of one request as one object whose getters build a module's loaders on first use:
+ * a request that reads no dataset builds no dataset loader. Built once per lab, so a request
+ * costs one allocation until it reads.
+ */
+function requestLoadersClass(factories: ((projectId: string) => object)[]) {
+  class RequestLoaders {
+    readonly groups: (Record<string, unknown> | undefined)[] = new Array(factories.length);
+    constructor(readonly projectId: string) {}
+  }
+  factories.forEach((create, index) => {
+    for (const name of Object.keys(create(NO_PROJECT))) {
+      Object.defineProperty(RequestLoaders.prototype, name, {
+        get(this: RequestLoaders) {
+          const group = (this.groups[index] ??= create(this.projectId) as Record<string, unknown>);
+          return group[name];
+        },
+        enumerable: true,
+      });
+    }
+  });
+  return RequestLoaders;
 }
 
 /** Only to list loader names at start-up; no loader built with it ever runs. */

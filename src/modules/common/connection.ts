@@ -103,6 +103,19 @@ export const versionSortKey = (row: { version: number }): unknown[] => [row.vers
 
 export const createdAtSortKey = (row: { createdAt: Date; id: string }): unknown[] => [row.createdAt.toISOString(), row.id];
 
+/** A top-level list of the project's rows, newest first: a service's `list` and `count`, paged. */
+export function newestFirstPage<Row extends { createdAt: Date; id: string }, T>(
+  first: number | null | undefined,
+  after: string | null | undefined,
+  list: {
+    fetch: (after: { createdAt: Date; id: string } | null, limit: number) => Promise<Row[]>;
+    count: () => Promise<number>;
+    node: (row: Row) => T;
+  },
+): Promise<Page<T>> {
+  return pageOf(first, after, { keyset: createdAtKeyset, sortKey: createdAtSortKey, ...list });
+}
+
 /** The Relay connection and edge types for one node type: `${name}Connection` and `${name}Edge`. */
 export function connectionType<T extends object>(nodeType: ClassType<T>, name: string) {
   @ObjectType(`${name}Edge`, { simpleResolvers: true, description: `One ${name} in a page, with its cursor.` })

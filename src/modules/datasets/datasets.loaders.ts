@@ -16,11 +16,11 @@ export function createDatasetLoaders(repo: DatasetsRepo, projectId: string) {
     ),
     datasetVersionById,
     /** A page of each dataset's versions (READY ones only for `latestVersion`, the first of them). */
-    versionsByDataset: childrenByParent<VersionPageArgs, DatasetVersionRow>(async (datasetIds, args, limit) => {
-      const rows = await repo.versionPages(projectId, datasetIds, args, limit ?? Number.MAX_SAFE_INTEGER);
-      for (const row of rows) datasetVersionById.prime(row.id, row);
-      return rows;
-    }, (row) => row.datasetId),
+    versionsByDataset: childrenByParent<VersionPageArgs, DatasetVersionRow>(
+      (datasetIds, args, limit) => repo.versionPages(projectId, datasetIds, args, limit ?? Number.MAX_SAFE_INTEGER),
+      (row) => row.datasetId,
+      datasetVersionById,
+    ),
     versionCountByDataset: countByParent<null>((datasetIds) => repo.versionCounts(projectId, datasetIds)),
   };
 }

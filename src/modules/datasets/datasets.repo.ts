@@ -2,7 +2,8 @@ import { and, desc, eq, lt, max, sql } from 'drizzle-orm';
 import { datasets, datasetVersions, type DatasetRow, type DatasetVersionRow } from '../../db/schema.js';
 import { anyId, Repo } from '../../storage/postgres.js';
 import { Leases } from '../../workflow/leases.js';
-import { afterCreatedAt, firstPerParent, keysetValues, newestFirst } from '../common/keyset.js';
+import { firstPerParent } from '../common/keyset.js';
+import { ProjectList } from '../common/project-list.js';
 
 export interface VersionPageArgs {
   /** Versions below this number (the cursor's), newest first. */
@@ -27,23 +28,14 @@ export class DatasetsRepo extends Repo {
     ).execute({ projectId, ids });
   }
 
+  private readonly list = new ProjectList<DatasetRow>(this.db, datasets, 'datasets');
+
   page(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<DatasetRow[]> {
-    return this.prepared(`page|${after ? 'after' : 'first'}`, () =>
-      this.db
-        .select()
-        .from(datasets)
-        .where(and(eq(datasets.projectId, p('projectId')), after ? afterCreatedAt(datasets) : undefined))
-        .orderBy(...newestFirst(datasets))
-        .limit(p('limit'))
-        .prepare('datasets_page'),
-    ).execute({ projectId, ...keysetValues(after), limit });
+    return this.list.page(projectId, after, limit);
   }
 
-  async count(projectId: string): Promise<number> {
-    const [row] = await this.prepared('count', () =>
-      this.db.select({ count: sql<number>`count(*)::int` }).from(datasets).where(eq(datasets.projectId, p('projectId'))).prepare('datasets_count'),
-    ).execute({ projectId });
-    return row!.count;
+  count(projectId: string): Promise<number> {
+    return this.list.count(projectId);
   }
 
   async insert(projectId: string, name: string, description: string | null): Promise<DatasetRow> {

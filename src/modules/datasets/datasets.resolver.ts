@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver
 import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
 import type { RoleName } from '../auth/viewer.js';
-import { createdAtKeyset, createdAtSortKey, pageOf, versionKeyset, versionSortKey, type Page } from '../common/connection.js';
+import { newestFirstPage, pageOf, versionKeyset, versionSortKey, type Page } from '../common/connection.js';
 import type { UploadGrant } from './datasets.service.js';
 import { CompletedPartInput, CreateDatasetInput, CreateDatasetUploadInput } from './datasets.inputs.js';
 import { Dataset, DatasetConnection, DatasetRow, DatasetUpload, DatasetVersion, DatasetVersionConnection, UploadPart } from './datasets.types.js';
@@ -27,12 +27,10 @@ export class DatasetResolver {
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
   ): Promise<Page<Dataset>> {
     const { projectId } = ctx.viewer;
-    return pageOf(first, after, {
-      keyset: createdAtKeyset,
+    return newestFirstPage(first, after, {
       fetch: (keyset, limit) => ctx.services.datasets.list(projectId, keyset, limit),
-      sortKey: createdAtSortKey,
-      node: Dataset.fromRow,
       count: () => ctx.services.datasets.count(projectId),
+      node: Dataset.fromRow,
     });
   }
 

@@ -1,7 +1,7 @@
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { models, type ModelRow } from '../../db/schema.js';
 import { anyId, Repo } from '../../storage/postgres.js';
-import { afterCreatedAt, keysetValues, newestFirst } from '../common/keyset.js';
+import { ProjectList } from '../common/project-list.js';
 
 export type NewModel = Omit<typeof models.$inferInsert, 'id' | 'createdAt'>;
 
@@ -19,23 +19,14 @@ export class ModelsRepo extends Repo {
     ).execute({ projectId, ids });
   }
 
+  private readonly list = new ProjectList<ModelView>(this.db, models, 'models', viewColumns);
+
   page(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<ModelView[]> {
-    return this.prepared(`page|${after ? 'after' : 'first'}`, () =>
-      this.db
-        .select(viewColumns)
-        .from(models)
-        .where(and(eq(models.projectId, p('projectId')), after ? afterCreatedAt(models) : undefined))
-        .orderBy(...newestFirst(models))
-        .limit(p('limit'))
-        .prepare('models_page'),
-    ).execute({ projectId, ...keysetValues(after), limit });
+    return this.list.page(projectId, after, limit);
   }
 
-  async count(projectId: string): Promise<number> {
-    const [row] = await this.prepared('count', () =>
-      this.db.select({ count: sql<number>`count(*)::int` }).from(models).where(eq(models.projectId, p('projectId'))).prepare('models_count'),
-    ).execute({ projectId });
-    return row!.count;
+  count(projectId: string): Promise<number> {
+    return this.list.count(projectId);
   }
 
   async insert(values: NewModel): Promise<ModelView> {

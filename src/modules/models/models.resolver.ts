@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-g
 import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
 import type { RoleName } from '../auth/viewer.js';
-import { createdAtKeyset, createdAtSortKey, pageOf, type Page } from '../common/connection.js';
+import { newestFirstPage, type Page } from '../common/connection.js';
 import { CreateModelInput } from './models.inputs.js';
 import { Model, ModelConnection } from './models.types.js';
 
@@ -16,12 +16,10 @@ export class ModelResolver {
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
   ): Promise<Page<Model>> {
     const { projectId } = ctx.viewer;
-    return pageOf(first, after, {
-      keyset: createdAtKeyset,
+    return newestFirstPage(first, after, {
       fetch: (keyset, limit) => ctx.services.models.list(projectId, keyset, limit),
-      sortKey: createdAtSortKey,
-      node: Model.fromRow,
       count: () => ctx.services.models.count(projectId),
+      node: Model.fromRow,
     });
   }
 

@@ -16,11 +16,11 @@ export function createPromptLoaders(repo: PromptsRepo, projectId: string) {
     ),
     promptVersionById,
     /** A page of each prompt's versions; `latestVersion` is the first of them, so it shares the query of `versions(first: n)`. */
-    versionsByPrompt: childrenByParent<VersionsPageArgs, PromptVersionRow>(async (promptIds, args, limit) => {
-      const rows = await repo.versionPages(projectId, promptIds, args, limit ?? Number.MAX_SAFE_INTEGER);
-      for (const row of rows) promptVersionById.prime(row.id, row);
-      return rows;
-    }, (row) => row.promptId),
+    versionsByPrompt: childrenByParent<VersionsPageArgs, PromptVersionRow>(
+      (promptIds, args, limit) => repo.versionPages(projectId, promptIds, args, limit ?? Number.MAX_SAFE_INTEGER),
+      (row) => row.promptId,
+      promptVersionById,
+    ),
     versionCountByPrompt: countByParent<null>((promptIds) => repo.versionCounts(projectId, promptIds)),
   };
 }

@@ -1,7 +1,8 @@
 import { and, desc, eq, lt, max, sql } from 'drizzle-orm';
 import { prompts, promptVersions, type PromptRow, type PromptVersionRow } from '../../db/schema.js';
 import { anyId, Repo } from '../../storage/postgres.js';
-import { afterCreatedAt, firstPerParent, keysetValues, newestFirst } from '../common/keyset.js';
+import { firstPerParent } from '../common/keyset.js';
+import { ProjectList } from '../common/project-list.js';
 
 export interface VersionsPageArgs {
   /** Versions below this number (the cursor's), newest first. */
@@ -19,23 +20,14 @@ export class PromptsRepo extends Repo {
     ).execute({ projectId, ids });
   }
 
+  private readonly list = new ProjectList<PromptRow>(this.db, prompts, 'prompts');
+
   page(projectId: string, after: { createdAt: Date; id: string } | null, limit: number): Promise<PromptRow[]> {
-    return this.prepared(`page|${after ? 'after' : 'first'}`, () =>
-      this.db
-        .select()
-        .from(prompts)
-        .where(and(eq(prompts.projectId, p('projectId')), after ? afterCreatedAt(prompts) : undefined))
-        .orderBy(...newestFirst(prompts))
-        .limit(p('limit'))
-        .prepare('prompts_page'),
-    ).execute({ projectId, ...keysetValues(after), limit });
+    return this.list.page(projectId, after, limit);
   }
 
-  async count(projectId: string): Promise<number> {
-    const [row] = await this.prepared('count', () =>
-      this.db.select({ count: sql<number>`count(*)::int` }).from(prompts).where(eq(prompts.projectId, p('projectId'))).prepare('prompts_count'),
-    ).execute({ projectId });
-    return row!.count;
+  count(projectId: string): Promise<number> {
+    return this.list.count(projectId);
   }
 
   versionsByIds(projectId: string, ids: readonly string[]): Promise<PromptVersionRow[]> {

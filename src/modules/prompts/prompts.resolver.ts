@@ -3,7 +3,7 @@ import { notFound } from '../../common/errors.js';
 import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
 import type { RoleName } from '../auth/viewer.js';
-import { createdAtKeyset, createdAtSortKey, pageOf, versionKeyset, versionSortKey, type Page } from '../common/connection.js';
+import { newestFirstPage, pageOf, versionKeyset, versionSortKey, type Page } from '../common/connection.js';
 import { CreatePromptInput, CreatePromptVersionInput } from './prompts.inputs.js';
 import { Prompt, PromptConnection, PromptVersion, PromptVersionConnection } from './prompts.types.js';
 
@@ -17,12 +17,10 @@ export class PromptResolver {
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
   ): Promise<Page<Prompt>> {
     const { projectId } = ctx.viewer;
-    return pageOf(first, after, {
-      keyset: createdAtKeyset,
+    return newestFirstPage(first, after, {
       fetch: (keyset, limit) => ctx.services.prompts.list(projectId, keyset, limit),
-      sortKey: createdAtSortKey,
-      node: Prompt.fromRow,
       count: () => ctx.services.prompts.count(projectId),
+      node: Prompt.fromRow,
     });
   }
 

@@ -13,11 +13,11 @@ export function createRunLoaders(repo: RunsRepo, projectId: string) {
   return {
     runById,
     /** A page of each experiment's runs; `latestRun` is its first run with no filter, so it shares the query of `runs(first: n)`. */
-    runsByExperiment: childrenByParent<RunsPageArgs, RunRow>(async (experimentIds, args, limit) => {
-      const rows = await repo.pagesByExperiment(projectId, experimentIds, args, limit ?? Number.MAX_SAFE_INTEGER);
-      for (const row of rows) runById.prime(row.id, row);
-      return rows;
-    }, (row) => row.experimentId),
+    runsByExperiment: childrenByParent<RunsPageArgs, RunRow>(
+      (experimentIds, args, limit) => repo.pagesByExperiment(projectId, experimentIds, args, limit ?? Number.MAX_SAFE_INTEGER),
+      (row) => row.experimentId,
+      runById,
+    ),
     runCountByExperiment: countByParent<RunStatus[] | null>((experimentIds, status) => repo.countsByExperiment(projectId, experimentIds, status)),
   };
 }
