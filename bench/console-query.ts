@@ -89,6 +89,7 @@ interface Figures {
   statementsPerRequest: number;
   parsesPerRequest: number;
   loadGeneratorCpuMsPerRequest: number;
+  otherCpuPercent: number;
 }
 
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
@@ -100,6 +101,12 @@ async function cpuMs(pid: number): Promise<number | null> {
   // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+/** CPU ms the whole machine spent busy (idle, I/O wait and steal excepted), from /proc/stat. */
+async function machineBusyMs(): Promise<number> {
+  const [user, nice, system, , , irq, softirq] = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  return ((user! + nice! + system! + irq! + softirq!) * 1000) / CLOCK_TICKS;
 }
 
 /** CPU ms of each PostgreSQL backend connected to the bench database, by pid: other databases' work is not ours. */
@@ -218,6 +225,8 @@ async function load(server: Server, apiKey: string, first: number, requests: num
   const pg = await backendCpuMs();
   const counts = { ...server.proxy.counts };
   const self = process.cpuUsage();
+  const busy = await machineBusyMs();
+  const started = performance.now();
 
   const result = await autocannon({
     url: `${server.url}/graphql`,
@@ -234,6 +243,9 @@ async function load(server: Server, apiKey: string, first: number, requests: num
   const nodeMs = (await cpuMs(pid))! - node;
   const pgMs = backendCpuSince(pg, await backendCpuMs());
   const selfUsage = process.cpuUsage(self);
+  const selfMs = (selfUsage.user + selfUsage.system) / 1000;
+  const otherMs = (await machineBusyMs()) - busy - nodeMs - pgMs - selfMs;
+  const elapsedMs = performance.now() - started;
   const { parse, bind, query } = server.proxy.counts;
   if (result.errors || result.non2xx || result.mismatches || result.requests.total !== requests) {
     throw new Error(
@@ -251,7 +263,8 @@ async function load(server: Server, apiKey: string, first: number, requests: num
     postgresCpuMsPerRequest: round(pgMs / requests, 3),
     statementsPerRequest: round((bind - counts.bind + query - counts.query) / requests, 2),
     parsesPerRequest: round((parse - counts.parse) / requests, 2),
-    loadGeneratorCpuMsPerRequest: round((selfUsage.user + selfUsage.system) / 1000 / requests, 3),
+    loadGeneratorCpuMsPerRequest: round(selfMs / requests, 3),
+    otherCpuPercent: round(Math.max(0, (otherMs / elapsedMs) * 100), 1),
   };
 }
 
@@ -317,7 +330,7 @@ async function main(): Promise<void> {
     log(`both servers answer the same bytes (${PAGE_SIZES.map((first) => `first ${first}: ${Buffer.byteLength(answers[first]!)} B`).join(', ')})`);
 
     // Warm-up: two requests per connection show a server's rate, then about --warmup seconds at
-    // that rate; the rate measured last sizes every round of that server and page size.
+    // that rate; the rate measured last sizes the next round of that server and page size.
     const rates: Record<string, number> = {};
     for (const first of PAGE_SIZES) {
       for (const server of [lab, bare]) {
@@ -335,6 +348,7 @@ async function main(): Promise<void> {
         for (const server of r % 2 ? [bare, lab] : [lab, bare]) {
           const measured = await load(server, apiKey, first, requestsFor(rates[`${server.name}${first}`]!, seconds), answers[first]!);
           log(`round ${r + 1}/${rounds}, ${server.name}, first ${first}: ${JSON.stringify(measured)}`);
+          rates[`${server.name}${first}`] = measured.reqPerSec;
           ((figures[`first${first}`] ??= { lab: [], bare: [] })[server.name]).push(measured);
         }
       }
@@ -367,10 +381,11 @@ async function main(): Promise<void> {
         dataset,
         notes: [
           'Figures of a server and page size are medians over the rounds; rounds lists each one.',
-          'A round sends a fixed number of requests, about --seconds at the rate the server showed in its warm-up, and ends when all are answered.',
+          'A round sends a fixed number of requests, about --seconds at the rate the server showed in its previous load, and ends when all are answered.',
           'postgresCpuMsPerRequest sums the PostgreSQL backends connected to the bench database (pg_stat_activity), not the server\'s shared background processes.',
           'statementsPerRequest counts Bind and simple Query messages, parsesPerRequest Parse messages, seen by a proxy between each server and PostgreSQL.',
           'loadGeneratorCpuMsPerRequest is this process: autocannon and both proxies, on the same cores as the servers.',
+          'otherCpuPercent is the CPU the rest of the machine used during the round (100: one core), PostgreSQL background processes included: high values mean a disturbed round.',
         ],
         results,
       }),
