@@ -206,7 +206,7 @@ async function checkSameAnswers(lab: Server, bare: Server, apiKey: string): Prom
       let at = 0;
       while (fromLab[at] === fromBare[at]) at++;
       throw new Error(
-        `the servers' answers to first ${first} differ from byte ${at} on:\n  lab:  …${fromLab.slice(Math.max(0, at - 80), at + 120)}\n  bare: …${fromBare.slice(Math.max(0, at - 80), at + 120)}`,
+        `the servers' answers to first ${first} differ from character ${at} on:\n  lab:  …${fromLab.slice(Math.max(0, at - 80), at + 120)}\n  bare: …${fromBare.slice(Math.max(0, at - 80), at + 120)}`,
       );
     }
     answers[first] = fromLab;

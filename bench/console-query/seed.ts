@@ -81,6 +81,8 @@ const PROMPTS: { name: string; description: string; versions: [string | null, st
   },
 ];
 
+// Names and texts are ASCII: autocannon decodes each chunk of a response on its own, so a
+// character split between two chunks would read as a body unlike the expected one.
 const STUDIES = [
   'Temperature sweep',
   'Few-shot vs zero-shot',
@@ -98,7 +100,7 @@ const TASKS = [
   'contract QA',
   'news summaries',
   'entity extraction',
-  'FR→EN translation',
+  'French-English translation',
   'math word problems',
   'code review comments',
   'product search queries',
