@@ -4,6 +4,7 @@ import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { modules } from '../app/modules.js';
 import { authChecker } from '../modules/auth/authorization.js';
+import { callFieldResolversDirectly } from './direct-field-resolvers.js';
 import type { LabPubSub } from '../storage/pubsub.js';
 
 /**
@@ -11,14 +12,16 @@ import type { LabPubSub } from '../storage/pubsub.js';
  * `@Authorized` (src/modules/auth/authorization.ts). Subscriptions subscribe through
  * context.pubsub, the same object as `pubsub` here.
  */
-export function buildLabSchema(pubsub: LabPubSub, resolvers: Function[] = modules.flatMap((m) => [...m.resolvers])): Promise<GraphQLSchema> {
-  return buildSchema({
+export async function buildLabSchema(pubsub: LabPubSub, resolvers: Function[] = modules.flatMap((m) => [...m.resolvers])): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: resolvers as unknown as NonEmptyArray<Function>,
     pubSub: pubsub,
     authChecker,
     validate: { forbidUnknownValues: false },
     emitSchemaFile: false,
   });
+  callFieldResolversDirectly(schema);
+  return schema;
 }
 
 /** The SDL committed as schema/schema.graphql. */

@@ -54,23 +54,38 @@ const connectionEstimator: ComplexityEstimator = ({ field, args, childComplexity
   return 1 + first * Math.max(childComplexity, 1);
 };
 
+/** Costs already estimated, per parsed document (Apollo hands back the same one for the same text) and variables. */
+const estimated = new WeakMap<DocumentNode, Map<string, number | null>>();
+const ESTIMATES_PER_DOCUMENT = 64;
+
+/** The operation's estimated cost; null when its variables do not fit their types (execution refuses them, naming the variable). */
+function costOf(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName?: string | null): number | null {
+  let costs = estimated.get(document);
+  if (!costs) estimated.set(document, (costs = new Map()));
+  const key = `${operationName ?? ''}|${JSON.stringify(variables)}`;
+  let cost = costs.get(key);
+  if (cost === undefined) {
+    try {
+      cost = getComplexity({
+        schema,
+        query: document,
+        variables,
+        operationName: operationName ?? undefined,
+        estimators: [fieldExtensionsEstimator(), connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+      });
+    } catch (err) {
+      if (!(err instanceof GraphQLError)) throw err;
+      cost = null;
+    }
+    if (costs.size < ESTIMATES_PER_DOCUMENT) costs.set(key, cost);
+  }
+  return cost;
+}
+
 /** Throws BAD_USER_INPUT when the operation's estimated cost is over the limit. */
 export function assertWithinCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName?: string | null): void {
-  let cost: number;
-  try {
-    cost = getComplexity({
-      schema,
-      query: document,
-      variables,
-      operationName: operationName ?? undefined,
-      estimators: [fieldExtensionsEstimator(), connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
-    });
-  } catch (err) {
-    // Variables that do not fit their types: execution refuses them itself, naming the variable.
-    if (err instanceof GraphQLError) return;
-    throw err;
-  }
-  if (cost > LIMITS.complexity) {
+  const cost = costOf(schema, document, variables, operationName);
+  if (cost !== null && cost > LIMITS.complexity) {
     throw badInput(
       `The operation's estimated cost is ${cost}, over the limit of ${LIMITS.complexity}: ask for smaller pages (first), fewer nested lists, or fewer expensive fields such as preview.`,
     );

@@ -58,21 +58,29 @@ export interface ListSpec<Row, T, K> {
 
 /**
  * One page of any list, top-level or nested: validates first/after, fetches first + 1 rows (the
- * extra row only tells that more follow) and builds the connection with a lazy count.
+ * extra row only tells that more follow) and builds the connection. Cursors and the count are
+ * computed only when the query asks for them (most pages read `nodes` and `hasNextPage` only).
  */
 export async function pageOf<Row, T, K>(first: number | null | undefined, after: string | null | undefined, list: ListSpec<Row, T, K>): Promise<Page<T>> {
   const args = parsePageArgs(first, after);
   const rows = await list.fetch(list.keyset(args.after), args.first + 1);
   const pageRows = rows.length > args.first ? rows.slice(0, args.first) : rows;
-  const edges = pageRows.map((row) => ({ node: list.node(row), cursor: encodeCursor(list.sortKey(row)) }));
+  const nodes = pageRows.map(list.node);
+  const cursorAt = (i: number) => (i >= 0 && i < pageRows.length ? encodeCursor(list.sortKey(pageRows[i]!)) : null);
   return {
-    edges,
-    nodes: edges.map((e) => e.node),
+    get edges() {
+      return nodes.map((node, i) => ({ node, cursor: cursorAt(i)! }));
+    },
+    nodes,
     pageInfo: {
       hasNextPage: rows.length > args.first,
       hasPreviousPage: args.after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      get startCursor() {
+        return cursorAt(0);
+      },
+      get endCursor() {
+        return cursorAt(pageRows.length - 1);
+      },
     },
     count: list.count,
   };
