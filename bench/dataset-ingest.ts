@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { validateDataset } from '../src/modules/datasets/dataset-validation.js';
 import { LocalBlobStore } from '../src/storage/blobs/index.js';
+import { random } from './lib/random.js';
 
 const MB = 1024 * 1024;
 
@@ -26,16 +27,6 @@ const { values } = parseArgs({
 });
 const sizeBytes = Number(values['size-mb']) * MB;
 if (!Number.isInteger(sizeBytes) || sizeBytes < MB) throw new Error('--size-mb must be a whole number of at least 1');
-
-/** Small deterministic PRNG (mulberry32), so that every generated file of a size is the same. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   'the model answer question context summary document evidence claim source user assistant ' +

@@ -5,19 +5,10 @@
  * every run of the bench pages through exactly the same rows and gets the same responses.
  */
 import type postgres from 'postgres';
+import { random } from '../lib/random.js';
 
 export const PROJECT_NAME = 'bench';
 const EXPERIMENTS = 200;
-
-/** Small deterministic PRNG (mulberry32), as in bench/dataset-ingest.ts. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MODELS = [
   { name: 'gpt-4o', provider: 'OPENAI', model_name: 'gpt-4o-2024-08-06', base_url: null, input: 2.5, output: 10 },
