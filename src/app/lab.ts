@@ -90,8 +90,8 @@ export function composeLab(parts: LabParts, list: readonly AnyModule[] = modules
 
 /**
  * The loaders of one request as one object whose getters build a module's loaders on first use:
- * a request that reads no dataset builds no dataset loader. Built once per lab, so a request
- * costs one allocation until it reads.
+ * a request that reads no dataset builds no dataset loader. The class is built once per lab; a
+ * request costs an object and an array until it reads.
  */
 function requestLoadersClass(factories: ((projectId: string) => object)[]) {
   class RequestLoaders {

@@ -124,6 +124,11 @@ export async function createLabServer(lab: Lab, options: { production: boolean }
     wsServer,
   );
 
+  const recordErrorScopes = {
+    didEncounterErrors: async ({ errors, contextValue }: { errors: readonly GraphQLError[]; contextValue: Context }) => {
+      for (const error of errors) scopeOfError.set(error, contextValue);
+    },
+  };
   const apollo = new ApolloServer<Context>({
     gateway: compiledExecution(schema),
     // The request an error happened in, found through the error itself (recorded below when it was met).
@@ -141,11 +146,7 @@ export async function createLabServer(lab: Lab, options: { production: boolean }
       ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin(schema),
       {
-        requestDidStart: async ({ contextValue }) => ({
-          didEncounterErrors: async ({ errors }) => {
-            for (const error of errors) scopeOfError.set(error, contextValue);
-          },
-        }),
+        requestDidStart: async () => recordErrorScopes,
       },
       {
         serverWillStart: async () => ({
