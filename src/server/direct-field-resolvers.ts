@@ -18,6 +18,15 @@ function passesAsIs(param: Param, inputClasses: Set<Function>): boolean {
   }
 }
 
+/** Whether `name` is an accessor somewhere on the prototype chain (a `get` field), not a method. */
+function isGetter(prototype: object, name: string): boolean {
+  for (let p: object | null = prototype; p; p = Object.getPrototypeOf(p) as object | null) {
+    const descriptor = Object.getOwnPropertyDescriptor(p, name);
+    if (descriptor) return descriptor.get !== undefined;
+  }
+  return false;
+}
+
 /**
  * Calls the field resolvers of nested objects (`@FieldResolver` methods without roles or
  * middleware, taking the root, the context and scalar arguments) straight from graphql.
@@ -41,6 +50,12 @@ export function callFieldResolversDirectly(schema: GraphQLSchema): number {
     const type = objectClass && schema.getType(typeNames.get(objectClass) ?? '');
     const field = isObjectType(type) ? type.getFields()[metadata.schemaName] : undefined;
     if (!objectClass || !field) continue;
+    if (metadata.kind === 'internal' && isGetter(objectClass.prototype as object, metadata.methodName)) {
+      // A getter of the object type: graphql's default resolver reads it.
+      field.resolve = undefined;
+      replaced++;
+      continue;
+    }
     // A method of a resolver class is called on its one instance; a method of the object type itself, on the object.
     let instance: Record<string, (...args: unknown[]) => unknown> | undefined;
     if (metadata.kind === 'external') {

@@ -66,7 +66,10 @@ export class Run extends Node {
   status!: RunStatus;
 
   @Field(() => [Evaluator], { description: 'The scorers applied to every task\'s output.' })
-  evaluators!: Evaluator[];
+  get evaluators(): Evaluator[] {
+    // Built when asked for: most lists of runs do not show them.
+    return this.row.evaluators.map((e) => Object.assign(new Evaluator(), e));
+  }
 
   @Field(() => Int, { description: 'How many times each row x prompt version x model is run.' })
   repetitions!: number;
@@ -84,17 +87,16 @@ export class Run extends Node {
   finishedAt!: Date | null;
 
   static fromRow(row: RunRow): Run {
-    return Object.assign(new Run(), {
-      id: toGlobalId('Run', row.id),
-      row,
-      status: row.status,
-      evaluators: row.evaluators.map((e) => Object.assign(new Evaluator(), e)),
-      repetitions: row.repetitions,
-      error: row.error,
-      createdAt: row.createdAt,
-      startedAt: row.startedAt,
-      finishedAt: row.finishedAt,
-    });
+    const node = new Run();
+    node.id = toGlobalId('Run', row.id);
+    node.row = row;
+    node.status = row.status;
+    node.repetitions = row.repetitions;
+    node.error = row.error;
+    node.createdAt = row.createdAt;
+    node.startedAt = row.startedAt;
+    node.finishedAt = row.finishedAt;
+    return node;
   }
 }
 
