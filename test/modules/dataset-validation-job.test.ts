@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -105,5 +106,54 @@ describe('dataset validation job', () => {
     expect((await statusOf(stale.id)).status).toBe('VALIDATING');
     expect(await repo.finishValidation(current, { ...outcome, status: 'READY', errors: [] })).toBe(true);
     expect((await statusOf(stale.id)).status).toBe('READY');
+  });
+});
+
+describe('dataset validation that loses its lease or is stopped', () => {
+  /** A store whose file never finishes arriving, as a large file read slowly would; records when the read is torn down. */
+  function stalledStore() {
+    const reads: Readable[] = [];
+    const store = new Proxy(blobs, {
+      get: (target, name, receiver) =>
+        name === 'read'
+          ? async () => {
+              const stream = new Readable({ read() {} });
+              stream.push('{"input":{"q":1}}\n');
+              reads.push(stream);
+              return stream;
+            }
+          : Reflect.get(target, name, receiver),
+    });
+    return { store, reads };
+  }
+  const fastLease = { leaseSeconds: 60, heartbeatMs: 50 };
+
+  it('stops reading when another worker takes the version over, and writes nothing', async () => {
+    const { store, reads } = stalledStore();
+    const job = new DatasetValidationJob(new DatasetsRepo(lab.database.db), store, 1024 ** 2, logger, fastLease);
+    const id = await waitingVersion('{"input":{"q":1}}\n', null);
+    const running = job.runOnce();
+    while (reads.length === 0) await new Promise((r) => setTimeout(r, 10));
+    // Another worker claimed it (as after a pause longer than the lease): the next renewal finds the lease lost.
+    await lab.database.sql`update dataset_versions set validation_attempts = validation_attempts + 1 where id = ${id}`;
+    expect(await running).toBe(true);
+    expect(reads[0]!.destroyed).toBe(true);
+    expect((await statusOf(id)).status).toBe('VALIDATING');
+    await lab.database.sql`update dataset_versions set status = 'FAILED' where id = ${id}`;
+  });
+
+  it('gives the version back at once when the worker stops', async () => {
+    const { store, reads } = stalledStore();
+    const job = new DatasetValidationJob(new DatasetsRepo(lab.database.db), store, 1024 ** 2, logger, fastLease);
+    const id = await waitingVersion('{"input":{"q":1}}\n', null);
+    const stopping = new AbortController();
+    const running = job.runOnce(stopping.signal);
+    while (reads.length === 0) await new Promise((r) => setTimeout(r, 10));
+    stopping.abort(new Error('the worker is stopping'));
+    expect(await running).toBe(true);
+    expect(reads[0]!.destroyed).toBe(true);
+    // Claimable again now, not after the lease would have run out.
+    expect(await statusOf(id)).toMatchObject({ status: 'VALIDATING', lease_until: null });
+    await lab.database.sql`update dataset_versions set status = 'FAILED' where id = ${id}`;
   });
 });

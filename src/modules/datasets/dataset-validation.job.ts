@@ -8,8 +8,11 @@ import { validateDataset } from './dataset-validation.js';
 import type { DatasetsRepo } from './datasets.repo.js';
 
 /** How long a claimed validation is held, and how often a running one renews the hold. */
-const LEASE_SECONDS = 120;
-const HEARTBEAT_MS = 30_000;
+export interface ValidationLease {
+  leaseSeconds: number;
+  heartbeatMs: number;
+}
+const DEFAULT_LEASE: ValidationLease = { leaseSeconds: 120, heartbeatMs: 30_000 };
 /** Attempts that fail for reasons other than the file (store unreachable, worker killed) before FAILED. */
 export const MAX_VALIDATION_ATTEMPTS = 3;
 const RETRY_AFTER_SECONDS = 10;
@@ -37,6 +40,7 @@ export class DatasetValidationJob implements Job {
     private readonly blobs: BlobStore,
     private readonly maxRowBytes: number,
     private readonly logger: Logger,
+    private readonly lease: ValidationLease = DEFAULT_LEASE,
   ) {}
 
   /**
@@ -45,7 +49,7 @@ export class DatasetValidationJob implements Job {
    * version goes back to the queue at once).
    */
   async runOnce(signal?: AbortSignal): Promise<boolean> {
-    const claim = await this.repo.claimValidation(LEASE_SECONDS);
+    const claim = await this.repo.claimValidation(this.lease.leaseSeconds);
     if (!claim) return false;
     const log = this.logger.child({ datasetVersionId: claim.id, attempt: claim.validationAttempts });
     // A version claimed more often than allowed took its workers down (killed, out of memory): stop there.
@@ -54,8 +58,8 @@ export class DatasetValidationJob implements Job {
       await this.repo.finishValidation(claim, unreadable(MAX_VALIDATION_ATTEMPTS));
       return true;
     }
-    const lease = holdLease({ id: claim.id, attempt: claim.validationAttempts }, () => this.repo.extendLease(claim, LEASE_SECONDS), {
-      everyMs: HEARTBEAT_MS,
+    const lease = holdLease({ id: claim.id, attempt: claim.validationAttempts }, () => this.repo.extendLease(claim, this.lease.leaseSeconds), {
+      everyMs: this.lease.heartbeatMs,
       parent: signal,
       onRenewError: (err) => log.warn({ err }, 'could not extend the validation lease'),
     });
