@@ -1,6 +1,6 @@
 /**
  * Seeded pseudo-random numbers for the bootstrap: xoshiro128** (Blackman and Vigna), seeded through
- * splitmix32 so that nearby integer seeds give unrelated streams.
+ * splitmix32 so that nearby integer seeds give unrelated streams. Only the seed's low 32 bits are used.
  */
 
 // xoshiro128** rather than mulberry32: 128 bits of state (period 2^128 - 1) and it passes BigCrush, for a few bytes more code.
