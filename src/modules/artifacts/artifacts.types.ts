@@ -24,15 +24,15 @@ export class Artifact extends Node {
   createdAt!: Date;
 
   static fromRow(row: ArtifactRow): Artifact {
-    const node = new Artifact();
-    node.id = toGlobalId('Artifact', row.id);
-    node.row = row;
-    node.name = row.name;
-    node.contentType = row.contentType;
-    node.sizeBytes = row.sizeBytes;
-    node.sha256 = row.sha256;
-    node.createdAt = row.createdAt;
-    return node;
+    return Object.assign(new Artifact(), {
+      id: toGlobalId('Artifact', row.id),
+      row,
+      name: row.name,
+      contentType: row.contentType,
+      sizeBytes: row.sizeBytes,
+      sha256: row.sha256,
+      createdAt: row.createdAt,
+    });
   }
 }
 

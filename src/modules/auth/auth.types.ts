@@ -52,15 +52,15 @@ export class ApiKey extends Node {
   revokedAt!: Date | null;
 
   static fromRow(row: ApiKeyRow): ApiKey {
-    const node = new ApiKey();
-    node.id = toGlobalId('ApiKey', row.id);
-    node.name = row.name;
-    node.role = row.role;
-    node.prefix = row.prefix;
-    node.createdAt = row.createdAt;
-    node.lastUsedAt = row.lastUsedAt;
-    node.revokedAt = row.revokedAt;
-    return node;
+    return Object.assign(new ApiKey(), {
+      id: toGlobalId('ApiKey', row.id),
+      name: row.name,
+      role: row.role,
+      prefix: row.prefix,
+      createdAt: row.createdAt,
+      lastUsedAt: row.lastUsedAt,
+      revokedAt: row.revokedAt,
+    });
   }
 }
 

@@ -44,13 +44,13 @@ export class Dataset extends Node {
   createdAt!: Date;
 
   static fromRow(row: DatasetDbRow): Dataset {
-    const node = new Dataset();
-    node.id = toGlobalId('Dataset', row.id);
-    node.row = row;
-    node.name = row.name;
-    node.description = row.description;
-    node.createdAt = row.createdAt;
-    return node;
+    return Object.assign(new Dataset(), {
+      id: toGlobalId('Dataset', row.id),
+      row,
+      name: row.name,
+      description: row.description,
+      createdAt: row.createdAt,
+    });
   }
 }
 
@@ -111,19 +111,19 @@ export class DatasetVersion extends Node {
   createdAt!: Date;
 
   static fromRow(row: DatasetVersionRow): DatasetVersion {
-    const node = new DatasetVersion();
-    node.id = toGlobalId('DatasetVersion', row.id);
-    node.row = row;
-    node.version = row.version;
-    node.status = row.status;
-    node.format = row.format;
-    node.sizeBytes = row.sizeBytes;
-    node.sha256 = row.sha256;
-    node.rowCount = row.rowCount;
-    node.columns = row.columns;
-    node.errors = row.errors;
-    node.createdAt = row.createdAt;
-    return node;
+    return Object.assign(new DatasetVersion(), {
+      id: toGlobalId('DatasetVersion', row.id),
+      row,
+      version: row.version,
+      status: row.status,
+      format: row.format,
+      sizeBytes: row.sizeBytes,
+      sha256: row.sha256,
+      rowCount: row.rowCount,
+      columns: row.columns,
+      errors: row.errors,
+      createdAt: row.createdAt,
+    });
   }
 }
 

@@ -12,10 +12,6 @@ export class Project extends Node {
   createdAt!: Date;
 
   static fromRow(row: ProjectRow): Project {
-    const node = new Project();
-    node.id = toGlobalId('Project', row.id);
-    node.name = row.name;
-    node.createdAt = row.createdAt;
-    return node;
+    return Object.assign(new Project(), { id: toGlobalId('Project', row.id), name: row.name, createdAt: row.createdAt });
   }
 }

@@ -87,16 +87,16 @@ export class Run extends Node {
   finishedAt!: Date | null;
 
   static fromRow(row: RunRow): Run {
-    const node = new Run();
-    node.id = toGlobalId('Run', row.id);
-    node.row = row;
-    node.status = row.status;
-    node.repetitions = row.repetitions;
-    node.error = row.error;
-    node.createdAt = row.createdAt;
-    node.startedAt = row.startedAt;
-    node.finishedAt = row.finishedAt;
-    return node;
+    return Object.assign(new Run(), {
+      id: toGlobalId('Run', row.id),
+      row,
+      status: row.status,
+      repetitions: row.repetitions,
+      error: row.error,
+      createdAt: row.createdAt,
+      startedAt: row.startedAt,
+      finishedAt: row.finishedAt,
+    });
   }
 }
 
