@@ -72,6 +72,16 @@ export const configSchema = z.object({
     /** Size of each multipart part (S3 requires at least 5 MiB but for the last). */
     LAB_MULTIPART_PART_BYTES: int(8 * 1024 ** 2, 5 * 1024 ** 2, INT32_MAX),
   }),
+  worker: z.object({
+    /** Provider calls one worker process keeps in flight (across all runs). */
+    LAB_WORKER_CONCURRENCY: int(64, 1, 10_000),
+    /** A claimed task stays the worker's this long without renewal; a worker that dies loses its tasks after it. */
+    LAB_TASK_LEASE_SECONDS: int(30, 2, 3_600),
+    /** Per-attempt timeout of a provider call. */
+    LAB_PROVIDER_TIMEOUT_MS: int(120_000, 100, 3_600_000),
+    /** Tries of one call (the first included) on 429, 5xx, timeouts and connection errors. */
+    LAB_PROVIDER_MAX_ATTEMPTS: int(5, 1, 20),
+  }),
   postgres: z.object({
     /** Unset in `dev`: an embedded PostgreSQL runs in LAB_DATA_DIR. */
     DATABASE_URL: url('postgres://user:password@host:5432/db', ['postgres:', 'postgresql:']),

@@ -30,6 +30,8 @@ export async function createApiKey(databaseUrl: string, options: { name: string;
     secrets: unavailable('LAB_SECRET_KEY'),
     blobs: unavailable('The blob store'),
     uploads: unavailable('The upload limits'),
+    execution: unavailable('The execution settings'),
+    redis: null,
   };
   try {
     const { services } = composeLab(parts, [projectsModule, authModule]);

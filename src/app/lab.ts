@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { ExecutionSettings } from '../modules/execution/settings.js';
 import type { SecretBox } from '../common/secret-box.js';
 import type { UploadLimits } from '../modules/datasets/datasets.service.js';
 import type { BlobStore } from '../storage/blobs/index.js';
@@ -15,6 +17,8 @@ export interface LabParts {
   secrets: SecretBox;
   blobs: BlobStore;
   uploads: UploadLimits;
+  execution: ExecutionSettings;
+  redis: Redis | null;
   logger: Logger;
 }
 

@@ -1,4 +1,6 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { ExecutionSettings } from '../modules/execution/settings.js';
 import type { SecretBox } from '../common/secret-box.js';
 import type { UploadLimits } from '../modules/datasets/datasets.service.js';
 import type { BlobStore } from '../storage/blobs/index.js';
@@ -13,6 +15,9 @@ export interface ModuleDeps {
   secrets: SecretBox;
   blobs: BlobStore;
   uploads: UploadLimits;
+  execution: ExecutionSettings;
+  /** Shared limits across processes (provider requests per minute); null runs them in this process only. */
+  redis: Redis | null;
   logger: Logger;
   /** Another module's service, built once whichever module asks first. */
   service<S>(module: LabModule<string, S, unknown>): S;

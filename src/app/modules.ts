@@ -1,6 +1,7 @@
 import { artifactsModule } from '../modules/artifacts/index.js';
 import { authModule } from '../modules/auth/index.js';
 import { datasetsModule } from '../modules/datasets/index.js';
+import { executionModule } from '../modules/execution/index.js';
 import { experimentsModule } from '../modules/experiments/index.js';
 import { modelsModule } from '../modules/models/index.js';
 import { nodeModule } from '../modules/node/index.js';
@@ -19,6 +20,7 @@ export const modules = [
   runsModule,
   datasetsModule,
   artifactsModule,
+  executionModule,
   nodeModule,
 ] as const;
 

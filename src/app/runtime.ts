@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { executionSettings } from '../modules/execution/settings.js';
 import { seedDemo, type DemoSeed } from '../cli/demo.js';
 import { loadOrCreateSecretKey } from '../cli/secret-key.js';
 import { SecretBox } from '../common/secret-box.js';
@@ -92,7 +94,21 @@ export async function startRuntime(config: Config, logger: Logger, options: { mo
     const serverUrl = () => server?.url() ?? `http://localhost:${config.server.PORT}`;
     const blobs = createBlobStore(config, secretKey, serverUrl);
     if (dev && blobs instanceof S3BlobStore) await blobs.ensureBucket();
-    const lab = composeLab({ database, pubsub, secrets: new SecretBox(secretKey), blobs, uploads: uploadLimits(config), logger });
+    const redis = config.redis.REDIS_URL ? new Redis(config.redis.REDIS_URL, { maxRetriesPerRequest: 3 }) : null;
+    if (redis) {
+      redis.on('error', (err) => logger.warn({ err }, 'redis connection error; retrying'));
+      stops.push(async () => void (await redis.quit()));
+    }
+    const lab = composeLab({
+      database,
+      pubsub,
+      secrets: new SecretBox(secretKey),
+      blobs,
+      uploads: uploadLimits(config),
+      execution: executionSettings(config.worker),
+      redis,
+      logger,
+    });
 
     let url: string | undefined;
     let seed: DemoSeed | undefined;

@@ -38,6 +38,12 @@ export async function seedDemo(services: Services, dataDir: string, fixedKey: st
 async function seedDemoContent(services: Services, projectId: string): Promise<void> {
   if ((await services.models.count(projectId)) > 0) return;
   await services.models.create(projectId, { name: 'echo', provider: ProviderKind.ECHO, modelName: 'echo-1' });
+  const dataset = await services.datasets.create(projectId, {
+    name: 'capital-cities',
+    description: `${CAPITALS.length} countries and their capitals: the demo's questions.`,
+  });
+  const rows = CAPITALS.map(([country, capital]) => JSON.stringify({ input: { country }, expected: capital }));
+  await services.datasets.importFile(projectId, dataset.id, 'JSONL', Buffer.from(`${rows.join('\n')}\n`));
   await services.prompts.create(projectId, {
     name: 'capital-cities',
     description: 'Asks for the capital of a country.',
@@ -51,3 +57,27 @@ async function seedDemoContent(services: Services, projectId: string): Promise<v
     tags: ['demo'],
   });
 }
+
+/** The demo dataset: questions with one right answer each, so exact match means something. */
+const CAPITALS: [country: string, capital: string][] = [
+  ['France', 'Paris'],
+  ['Japan', 'Tokyo'],
+  ['Kenya', 'Nairobi'],
+  ['Brazil', 'Brasilia'],
+  ['Canada', 'Ottawa'],
+  ['Australia', 'Canberra'],
+  ['Egypt', 'Cairo'],
+  ['India', 'New Delhi'],
+  ['Norway', 'Oslo'],
+  ['Peru', 'Lima'],
+  ['Vietnam', 'Hanoi'],
+  ['Morocco', 'Rabat'],
+  ['Turkey', 'Ankara'],
+  ['Chile', 'Santiago'],
+  ['Poland', 'Warsaw'],
+  ['Ghana', 'Accra'],
+  ['Portugal', 'Lisbon'],
+  ['Mongolia', 'Ulaanbaatar'],
+  ['New Zealand', 'Wellington'],
+  ['Switzerland', 'Bern'],
+];

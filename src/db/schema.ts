@@ -4,13 +4,14 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
-  doublePrecision,
+    doublePrecision,
   index,
   integer,
   jsonb,
   pgEnum,
   pgTable,
   text,
+  primaryKey,
   timestamp,
   uniqueIndex,
   uuid,
@@ -24,6 +25,7 @@ const createdAt = () => ts('created_at').notNull().defaultNow();
 export const roleEnum = pgEnum('role', ['VIEWER', 'RESEARCHER', 'ADMIN']);
 export const providerKindEnum = pgEnum('provider_kind', ['OPENAI', 'ANTHROPIC', 'OPENAI_COMPATIBLE', 'ECHO']);
 export const runStatusEnum = pgEnum('run_status', ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLING', 'CANCELLED']);
+export const taskStatusEnum = pgEnum('task_status', ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']);
 export const datasetFormatEnum = pgEnum('dataset_format', ['JSONL', 'CSV']);
 export const datasetVersionStatusEnum = pgEnum('dataset_version_status', [
   'AWAITING_UPLOAD',
@@ -178,12 +180,94 @@ export const runs = pgTable(
     modelIds: uuid('model_ids').array().notNull(),
     evaluators: jsonb('evaluators').$type<{ kind: string; name: string; params: Record<string, unknown> }[]>().notNull().default([]),
     repetitions: integer('repetitions').notNull().default(1),
+    /** Most tasks of the run in flight at once across all workers; null means no cap but the models' own. */
+    concurrency: integer('concurrency'),
+    maxCostUsd: doublePrecision('max_cost_usd'),
+    sampleLimit: integer('sample_limit'),
+    /** The run whose unsucceeded tasks this one re-runs (retryRun). */
+    retryOfRunId: uuid('retry_of_run_id'),
     error: text('error'),
+    // Task counters and usage, moved by the same statements that move the tasks (exactly once: see tasks.repo.ts).
+    totalTasks: integer('total_tasks').notNull().default(0),
+    queuedTasks: integer('queued_tasks').notNull().default(0),
+    runningTasks: integer('running_tasks').notNull().default(0),
+    succeededTasks: integer('succeeded_tasks').notNull().default(0),
+    failedTasks: integer('failed_tasks').notNull().default(0),
+    cancelledTasks: integer('cancelled_tasks').notNull().default(0),
+    promptTokens: bigint('prompt_tokens', { mode: 'number' }).notNull().default(0),
+    completionTokens: bigint('completion_tokens', { mode: 'number' }).notNull().default(0),
+    costUsd: doublePrecision('cost_usd').notNull().default(0),
+    /** Worst-case cost of the calls in flight, held against maxCostUsd until each call settles. */
+    reservedUsd: doublePrecision('reserved_usd').notNull().default(0),
+    /** The finisher (results.jsonl, final status) holds the run under this lease. */
+    leaseUntil: ts('lease_until'),
+    finishAttempts: integer('finish_attempts').notNull().default(0),
     createdAt: createdAt(),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
   },
-  (t) => [index('runs_experiment_idx').on(t.experimentId, t.createdAt, t.id)],
+  (t) => [
+    index('runs_experiment_idx').on(t.experimentId, t.createdAt, t.id),
+    index('runs_active_idx').on(t.createdAt).where(sql`${t.status} in ('QUEUED', 'RUNNING', 'CANCELLING')`),
+  ],
+);
+
+/** What a run was started with, frozen: later edits to a model or prompt do not change a started run. */
+export const runSnapshots = pgTable('run_snapshots', {
+  runId: uuid('run_id').primaryKey().references(() => runs.id, { onDelete: 'cascade' }),
+  models: jsonb('models').$type<ModelSnapshot[]>().notNull(),
+  promptVersions: jsonb('prompt_versions').$type<PromptVersionSnapshot[]>().notNull(),
+});
+
+/** The dataset rows a run uses (its first sampleLimit rows), copied in at startRun so workers never read the file. */
+export const runRows = pgTable(
+  'run_rows',
+  {
+    runId: uuid('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    rowIndex: integer('row_index').notNull(),
+    input: jsonb('input').$type<Record<string, unknown>>().notNull(),
+    expected: jsonb('expected'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.rowIndex] })],
+);
+
+/** One element of rows x prompt versions x models x repetitions; also the durable work queue (leased by workers). */
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: id(),
+    projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+    runId: uuid('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    /** Position in the run (row-major: row, prompt version, model, repetition); the order tasks are claimed and listed in. */
+    seq: integer('seq').notNull(),
+    rowIndex: integer('row_index').notNull(),
+    repetition: integer('repetition').notNull(),
+    promptVersionId: uuid('prompt_version_id').notNull(),
+    modelId: uuid('model_id').notNull(),
+    status: taskStatusEnum('status').notNull().default('QUEUED'),
+    /** Claims so far; the fencing token of the current one. */
+    attempts: integer('attempts').notNull().default(0),
+    leaseUntil: ts('lease_until'),
+    renderedPrompt: text('rendered_prompt'),
+    output: text('output'),
+    error: text('error'),
+    latencyMs: doublePrecision('latency_ms'),
+    promptTokens: integer('prompt_tokens'),
+    completionTokens: integer('completion_tokens'),
+    costUsd: doublePrecision('cost_usd'),
+    /** Worst-case cost reserved against the run's budget while the call is in flight. */
+    reservedUsd: doublePrecision('reserved_usd').notNull().default(0),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [
+    uniqueIndex('tasks_run_seq_idx').on(t.runId, t.seq),
+    // Claims read only unfinished tasks; the index shrinks as a run ends.
+    index('tasks_claimable_idx').on(t.runId, t.modelId, t.seq).where(sql`${t.status} in ('QUEUED', 'RUNNING')`),
+    // In-flight counts per model and per run, for the concurrency caps.
+    index('tasks_running_model_idx').on(t.modelId).where(sql`${t.status} = 'RUNNING'`),
+    index('tasks_running_run_idx').on(t.runId).where(sql`${t.status} = 'RUNNING'`),
+  ],
 );
 
 export const artifacts = pgTable(
@@ -203,6 +287,27 @@ export const artifacts = pgTable(
   (t) => [index('artifacts_run_idx').on(t.runId, t.createdAt), uniqueIndex('artifacts_run_name_idx').on(t.runId, t.name)],
 );
 
+/** A model as a run froze it; the API key stays sealed until a worker calls the provider. */
+export interface ModelSnapshot {
+  id: string;
+  name: string;
+  provider: (typeof providerKindEnum.enumValues)[number];
+  modelName: string;
+  baseUrl: string | null;
+  apiKeyCiphertext: string | null;
+  parameters: Record<string, unknown>;
+  inputCostPerMTok: number | null;
+  outputCostPerMTok: number | null;
+  maxConcurrency: number;
+  requestsPerMinute: number | null;
+}
+
+export interface PromptVersionSnapshot {
+  id: string;
+  system: string | null;
+  template: string;
+}
+
 export type ProjectRow = typeof projects.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type ModelRow = typeof models.$inferSelect;
@@ -212,4 +317,6 @@ export type ExperimentRow = typeof experiments.$inferSelect;
 export type RunRow = typeof runs.$inferSelect;
 export type DatasetRow = typeof datasets.$inferSelect;
 export type DatasetVersionRow = typeof datasetVersions.$inferSelect;
+export type TaskRow = typeof tasks.$inferSelect;
+export type TaskStatus = (typeof taskStatusEnum.enumValues)[number];
 export type ArtifactRow = typeof artifacts.$inferSelect;

@@ -11,6 +11,12 @@ export type Topics = {
   'experiment:updated': [experimentId: string, payload: { experimentId: string }];
   /** Wakes idle workers: a dataset version is waiting to be validated. */
   'jobs:dataset-validation': [payload: { datasetVersionId: string }];
+  /** Wakes idle workers: a run has tasks to claim. */
+  'jobs:tasks': [payload: { runId: string }];
+  /** Wakes idle workers: a run may have no task left, so it can be finished. */
+  'jobs:run-finish': [payload: { runId: string }];
+  /** Workers abort the calls in flight of this run. */
+  'runs:cancelled': [payload: { runId: string }];
   /** Every API process closes the WebSocket connections that authenticated with this key. */
   'api-key:revoked': [payload: { apiKeyId: string }];
 };

@@ -55,23 +55,53 @@ export class Leases<T extends PgTable> {
     return { id: values[this.spec.columns.id] as string, attempt: values[this.spec.columns.attempts] as number };
   }
 
+  /** The row's lease is free or ran out: it may be claimed. */
+  isFree(): SQL {
+    return or(isNull(this.leaseUntil), lt(this.leaseUntil, sql`now()`))!;
+  }
+
+  /** What a claim sets besides `extra`: a lease of `leaseSeconds` and the next attempt number (the new fencing token). */
+  claimValues(leaseSeconds: number | SQL, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      ...extra,
+      [this.spec.columns.leaseUntil]: sql`now() + make_interval(secs => ${leaseSeconds})`,
+      [this.spec.columns.attempts]: sql`${this.attempts} + 1`,
+    };
+  }
+
   /** Takes up to `limit` rows that `where` keeps and whose lease is free or expired; returns them as claimed. */
   async claim(db: Executor, options: ClaimOptions): Promise<T['$inferSelect'][]> {
     const free = db
       .select({ id: this.id })
       .from(this.spec.table as PgTable)
-      .where(and(options.where, or(isNull(this.leaseUntil), lt(this.leaseUntil, sql`now()`))))
+      .where(and(options.where, this.isFree()))
       .orderBy(...options.order)
       .limit(options.limit)
       .for('update', { skipLocked: true });
     return (await db
       .update(this.spec.table as PgTable)
-      .set({
-        [this.spec.columns.leaseUntil]: sql`now() + make_interval(secs => ${options.leaseSeconds})`,
-        [this.spec.columns.attempts]: sql`${this.attempts} + 1`,
-      })
+      .set(this.claimValues(options.leaseSeconds))
       .where(inArray(this.id, free))
       .returning()) as T['$inferSelect'][];
+  }
+
+  /**
+   * Matches the rows still held by any of `claims`, given as two parallel arrays in SQL (uuid[] of
+   * ids, int[] of attempts), for set-based fenced writes of a batch.
+   */
+  heldByAny(ids: unknown, attempts: unknown): SQL {
+    return sql`(${this.id}, ${this.attempts}) in (select * from unnest(${ids}::uuid[], ${attempts}::int[]))`;
+  }
+
+  /** Renews every claim still held in one statement; returns the ids of those held (the others were lost). */
+  async renewAll(db: Executor, claims: readonly Claim[], leaseSeconds: number, also?: SQL): Promise<Set<string>> {
+    if (claims.length === 0) return new Set();
+    const rows = await db
+      .update(this.spec.table as PgTable)
+      .set({ [this.spec.columns.leaseUntil]: sql`now() + make_interval(secs => ${leaseSeconds})` })
+      .where(and(this.heldByAny(sql.param(claims.map((c) => c.id)), sql.param(claims.map((c) => c.attempt))), also))
+      .returning({ id: this.id });
+    return new Set(rows.map((r) => r.id as string));
   }
 
   /** Matches the row only while `claim` holds it, and `also` (e.g. its status) is true. */

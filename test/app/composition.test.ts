@@ -12,6 +12,8 @@ import { createdAtKeyset } from '../../src/modules/common/connection.js';
 import { LocalBlobStore } from '../../src/storage/blobs/index.js';
 import { connectDatabase, type Database } from '../../src/storage/postgres.js';
 import { createLabPubSub } from '../../src/storage/pubsub.js';
+import { configSchema } from '../../src/config.js';
+import { executionSettings } from '../../src/modules/execution/settings.js';
 import { createLabServer } from '../../src/server/app.js';
 import type { Context } from '../../src/server/context.js';
 import { httpClient } from '../helpers/lab.js';
@@ -28,6 +30,8 @@ beforeAll(() => {
     secrets: new SecretBox(randomBytes(32)),
     blobs: new LocalBlobStore({ root: '/tmp/lab-composition-test', publicBaseUrl: 'http://127.0.0.1:1', signingSecret: randomBytes(32) }),
     uploads: { maxUploadBytes: 1024 ** 2, maxRowBytes: 1024, multipartThresholdBytes: 5 * 1024 ** 2, partSizeBytes: 5 * 1024 ** 2 },
+    execution: executionSettings(configSchema.shape.worker.parse({})),
+    redis: null,
     logger,
   };
 });

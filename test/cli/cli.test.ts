@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { LocalBlobStore } from '../../src/storage/blobs/index.js';
 import { httpClient, ownDatabase, startTestLab } from '../helpers/lab.js';
-import { CompleteDatasetUpload, CreateDataset, CreateDatasetUpload, CreateExperiment, GetDatasetVersion, ListExperiments, ViewerQuery } from '../helpers/operations.js';
+import { CompleteDatasetUpload, CreateDataset, CreateDatasetUpload, CreateExperiment, DemoRunInputs, GetDatasetVersion, ListExperiments, StartRun, ViewerQuery } from '../helpers/operations.js';
+import { waitForRun } from '../helpers/runs.js';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
@@ -71,6 +72,27 @@ describe('llm-lab dev', () => {
     expect((await client.request(ViewerQuery)).viewer.project.name).toBe('Demo');
     const demo = (await client.request(ListExperiments, {})).experiments;
     expect(demo.nodes.map((n) => n.name)).toEqual(['Demo: capital cities']);
+    // The demo runs out of the box: its dataset becomes READY and a run on the ECHO model ends SUCCEEDED.
+    let inputs = await client.request(DemoRunInputs);
+    for (let i = 0; i < 100 && !inputs.datasets.nodes[0]?.latestVersion; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      inputs = await client.request(DemoRunInputs);
+    }
+    expect(inputs.datasets.nodes[0]!.latestVersion!.rowCount).toBe(20);
+    expect(inputs.models.nodes[0]!.provider).toBe('ECHO');
+    const { startRun } = await client.request(StartRun, {
+      input: {
+        experimentId: inputs.experiments.nodes[0]!.id,
+        datasetVersionId: inputs.datasets.nodes[0]!.latestVersion!.id,
+        promptVersionIds: [inputs.prompts.nodes[0]!.latestVersion!.id],
+        modelIds: [inputs.models.nodes[0]!.id],
+        evaluators: [{ kind: 'EXACT_MATCH' }],
+      },
+    });
+    const demoRun = await waitForRun(client, startRun.id, undefined, 30_000);
+    expect(demoRun.status).toBe('SUCCEEDED');
+    expect(demoRun.progress.succeeded).toBe(20);
+    expect(demoRun.artifacts.map((a) => a.name)).toEqual(['results.jsonl']);
     await client.request(CreateExperiment, { input: { name: 'survives restarts' } });
 
     // Files go to the data folder through URLs the dev server signs, and its in-process worker validates them.

@@ -9,7 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import postgres from 'postgres';
+import { configSchema } from '../../src/config.js';
+import { executionSettings } from '../../src/modules/execution/settings.js';
+import type { ExecutorSettings } from '../../src/modules/execution/task-executor.js';
+import type { CallPolicyOptions } from '../../src/providers/resilience.js';
 import { composeLab, type Lab } from '../../src/app/lab.js';
 import type { Services } from '../../src/app/modules.js';
 import type { UploadLimits } from '../../src/modules/datasets/datasets.service.js';
@@ -33,6 +38,11 @@ export interface TestLab {
   database: Database;
   /** The box the lab seals model API keys with. */
   secrets: SecretBox;
+  /** Its key as LAB_SECRET_KEY, for worker processes of the test's own. */
+  secretKeyHex: string;
+  databaseUrl: string;
+  /** The folder of the local blob store (LAB_DATA_DIR/blobs for a worker process sharing it); null on S3. */
+  blobRoot: string | null;
   graphqlUrl: string;
   wsUrl: string;
   /** SQL statements sent since the lab started. */
@@ -55,6 +65,8 @@ export interface TestLabOptions {
   blobs?: 'local' | 's3';
   /** Runs the background jobs in process, on a database of the lab's own so no other lab's worker takes its jobs. */
   worker?: boolean;
+  /** Which jobs the in-process worker runs (default all), by name. */
+  jobs?: (name: string) => boolean;
   /** A database of the lab's own, cloned from the migrated template (implied by worker). */
   isolated?: boolean;
   uploads?: Partial<UploadLimits>;
@@ -62,6 +74,8 @@ export interface TestLabOptions {
   wrapBlobs?: (store: BlobStore) => BlobStore;
   /** Connections in the lab's pool (default 5). */
   poolSize?: number;
+  /** Executor and call policy settings over the test defaults (short backoffs). */
+  execution?: { executor?: Partial<ExecutorSettings>; policy?: Partial<CallPolicyOptions> };
   /** Pub/sub over Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379), as API processes share it; default in process unless TEST_REDIS_URL is set. */
   redis?: boolean;
 }
@@ -91,7 +105,7 @@ export async function ownDatabase(): Promise<{ url: string; drop: () => Promise<
   };
 }
 
-function testBlobStore(kind: 'local' | 's3'): { create: (serverUrl: () => string) => BlobStore; ready: (store: BlobStore) => Promise<void>; cleanup: () => Promise<void> } {
+function testBlobStore(kind: 'local' | 's3'): { root: string | null; create: (serverUrl: () => string) => BlobStore; ready: (store: BlobStore) => Promise<void>; cleanup: () => Promise<void> } {
   if (kind === 's3') {
     const store = new S3BlobStore({
       endpoint: inject('s3Endpoint'),
@@ -100,13 +114,15 @@ function testBlobStore(kind: 'local' | 's3'): { create: (serverUrl: () => string
       ...inject('s3Credentials'),
       forcePathStyle: true,
     });
-    return { create: () => store, ready: () => store.ensureBucket(), cleanup: async () => {} };
+    return { root: null, create: () => store, ready: () => store.ensureBucket(), cleanup: async () => {} };
   }
-  const root = mkdtempSync(join(tmpdir(), 'lab-blobs-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'lab-data-'));
+  const root = join(dataDir, 'blobs');
   return {
+    root,
     create: (serverUrl) => new LocalBlobStore({ root, publicBaseUrl: serverUrl, signingSecret: randomBytes(32) }),
     ready: async () => {},
-    cleanup: async () => rmSync(root, { recursive: true, force: true }),
+    cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
   };
 }
 
@@ -124,11 +140,17 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   let url = '';
   const blobs = blobStore.create(() => url);
   await blobStore.ready(blobs);
-  const secrets = new SecretBox(randomBytes(32));
-  const core = composeLab({ database, pubsub, logger, secrets, blobs: options.wrapBlobs?.(blobs) ?? blobs, uploads });
+  const secretKey = randomBytes(32);
+  const secrets = new SecretBox(secretKey);
+  const redis = options.redis ? new Redis(TEST_REDIS_URL) : null;
+  const execution = executionSettings(configSchema.shape.worker.parse({}), {
+    executor: options.execution?.executor,
+    policy: { initialDelayMs: 20, maxDelayMs: 500, timeoutMs: 5_000, halfOpenAfterMs: 1_000, ...options.execution?.policy },
+  });
+  const core = composeLab({ database, pubsub, logger, secrets, blobs: options.wrapBlobs?.(blobs) ?? blobs, uploads, execution, redis });
   const server = await createLabServer(core, { production: false });
   url = await server.listen(0, '127.0.0.1');
-  const worker = options.worker ? startWorker(core.jobs, pubsub, logger) : null;
+  const worker = options.worker ? startWorker(core.jobs.filter((job) => options.jobs?.(job.name) ?? true), pubsub, logger) : null;
   const graphqlUrl = `${url}/graphql`;
   const lab: TestLab = {
     core,
@@ -138,6 +160,9 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     blobs,
     database,
     secrets,
+    secretKeyHex: secretKey.toString('hex'),
+    databaseUrl: own?.url ?? inject('databaseUrl'),
+    blobRoot: blobStore.root,
     graphqlUrl,
     wsUrl: graphqlUrl.replace(/^http/, 'ws'),
     statements: () => statements,
@@ -154,6 +179,7 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
       await worker?.stop();
       await server.stop();
       await closePubSub();
+      await redis?.quit();
       await database.close();
       await own?.drop();
       await blobStore.cleanup();
@@ -218,4 +244,17 @@ export function useTestLab(role: RoleName = 'ADMIN', options: TestLabOptions = {
   });
   afterAll(() => fixture.lab?.close());
   return fixture;
+}
+
+/** Another worker over the lab's database: its own pool, modules and executor, as a second worker process would have. */
+export async function startExtraWorker(lab: TestLab): Promise<{ stop(): Promise<void> }> {
+  const database = connectDatabase(lab.databaseUrl, { poolSize: 5 });
+  const core = composeLab({ ...lab.core.parts, database });
+  const worker = startWorker(core.jobs, core.parts.pubsub, core.parts.logger);
+  return {
+    async stop() {
+      await worker.stop();
+      await database.close();
+    },
+  };
 }

@@ -485,3 +485,142 @@ export const RunArtifacts = graphql(`
     }
   }
 `);
+
+export const StartRun = graphql(`
+  mutation StartRun($input: StartRunInput!) {
+    startRun(input: $input) {
+      id
+      status
+      repetitions
+      progress {
+        total
+        queued
+      }
+    }
+  }
+`);
+
+export const CancelRun = graphql(`
+  mutation CancelRun($id: ID!) {
+    cancelRun(id: $id) {
+      id
+      status
+    }
+  }
+`);
+
+export const RetryRun = graphql(`
+  mutation RetryRun($id: ID!) {
+    retryRun(id: $id) {
+      id
+      status
+      progress {
+        total
+      }
+    }
+  }
+`);
+
+export const GetRun = graphql(`
+  query GetRun($id: ID!, $first: Int, $after: String, $status: [TaskStatus!]) {
+    run(id: $id) {
+      id
+      status
+      error
+      startedAt
+      finishedAt
+      progress {
+        total
+        queued
+        running
+        succeeded
+        failed
+        cancelled
+        fraction
+        etaSeconds
+      }
+      usage {
+        promptTokens
+        completionTokens
+        costUsd
+      }
+      datasetVersion {
+        id
+      }
+      models {
+        id
+        name
+      }
+      artifacts {
+        name
+        sizeBytes
+        sha256
+        downloadUrl
+      }
+      tasks(first: $first, after: $after, status: $status) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        nodes {
+          id
+          rowIndex
+          repetition
+          status
+          attempts
+          input
+          expected
+          renderedPrompt
+          output
+          error
+          latencyMs
+          usage {
+            promptTokens
+            completionTokens
+            costUsd
+          }
+          model {
+            id
+          }
+          promptVersion {
+            id
+          }
+          startedAt
+          finishedAt
+        }
+      }
+    }
+  }
+`);
+
+export const DemoRunInputs = graphql(`
+  query DemoRunInputs {
+    experiments(first: 1) {
+      nodes {
+        id
+      }
+    }
+    datasets(first: 1) {
+      nodes {
+        latestVersion {
+          id
+          rowCount
+        }
+      }
+    }
+    prompts(first: 1) {
+      nodes {
+        latestVersion {
+          id
+        }
+      }
+    }
+    models(first: 1) {
+      nodes {
+        id
+        provider
+      }
+    }
+  }
+`);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId, type NodeType } from '../../src/common/global-id.js';
 import type { RunsPageArgs } from '../../src/modules/runs/runs.repo.js';
-import { RunStatus } from '../../src/modules/runs/runs.types.js';
+import { RunStatus, TaskStatus } from '../../src/modules/runs/runs.types.js';
+import type { TaskPageArgs } from '../../src/modules/runs/tasks.repo.js';
 import type { Loaders } from '../../src/app/modules.js';
 import { ArtifactsRepo } from '../../src/modules/artifacts/artifacts.repo.js';
 import { AuthRepo } from '../../src/modules/auth/auth.repo.js';
@@ -11,6 +12,7 @@ import { ModelsRepo } from '../../src/modules/models/models.repo.js';
 import { ProjectsRepo } from '../../src/modules/projects/projects.repo.js';
 import { PromptsRepo } from '../../src/modules/prompts/prompts.repo.js';
 import { RunsRepo } from '../../src/modules/runs/runs.repo.js';
+import { TasksRepo } from '../../src/modules/runs/tasks.repo.js';
 import type { Db } from '../../src/storage/postgres.js';
 import { startTestLab, type TestLab, type TestProject } from '../helpers/lab.js';
 import { CreateExperiment, CreateModel, CreatePrompt, CreatePromptVersion, ExperimentsWithRuns } from '../helpers/operations.js';
@@ -105,6 +107,7 @@ const createRepos = (db: Db) => ({
   runs: new RunsRepo(db),
   datasets: new DatasetsRepo(db),
   artifacts: new ArtifactsRepo(db),
+  tasks: new TasksRepo(db),
 });
 type Repos = ReturnType<typeof createRepos>;
 const createLoaders = (_repos: Repos, projectId: string): Loaders => lab.core.createLoaders(projectId);
@@ -190,6 +193,13 @@ const BY_ID = {
     load: (l, ids) => l.artifactById.loadMany(ids),
     one: (r, projectId, id) => r.artifacts.byIds(projectId, [id]),
   },
+  taskById: {
+    type: 'Task',
+    table: 'tasks',
+    owner: 'project_id',
+    load: (l, ids) => l.taskById.loadMany(ids),
+    one: (r, projectId, id) => r.tasks.byIds(projectId, [id]),
+  },
 } satisfies Partial<Record<keyof Loaders, ByIdSpec>>;
 type ByIdName = keyof typeof BY_ID;
 
@@ -202,6 +212,8 @@ const PARENT_LOADERS = [
   'versionsByDataset',
   'versionCountByDataset',
   'artifactsByRun',
+  'tasksByRun',
+  'runRow',
 ] as const satisfies readonly (keyof Loaders)[];
 
 /** A fixed shuffle (mulberry32), so a failure reproduces. */
@@ -300,6 +312,27 @@ describe('each loader answers like an unbatched query, in key order, with an Err
     await artifact(me, myRuns[0]!, 'pending.bin', 'AWAITING_UPLOAD', '2026-02-01T00:00:02.000Z');
     await artifact(me, myRuns[1]!, 'pending.bin', 'AWAITING_UPLOAD', '2026-02-01T00:00:00.000Z');
 
+    // Tasks: run 1 has six, inserted out of seq order (so only ORDER BY seq lists them right) with
+    // mixed statuses; run 2 two; run 3 none. Dataset rows: run 1 three, run 2 one, run 3 none.
+    const task = (projectId: string, runId: string, seq: number, status: string, modelId: string, promptVersionId: string) =>
+      insert('tasks', { project_id: projectId, run_id: runId, seq, row_index: (seq - 1) % 3, repetition: 0, prompt_version_id: promptVersionId, model_id: modelId, status });
+    const runRow = async (runId: string, rowIndex: number, input: unknown, expected: unknown) => {
+      // Text cast to jsonb: a parameter typed jsonb would be JSON-encoded a second time by postgres.js.
+      await sql`insert into run_rows (run_id, row_index, input, expected)
+        values (${runId}, ${rowIndex}, ${JSON.stringify(input)}::text::jsonb, ${expected === null ? null : JSON.stringify(expected)}::text::jsonb)`;
+    };
+    const [myModel] = await ids(sql`select id from models where project_id = ${me} order by name limit 1`);
+    const [myVersion] = await ids(sql`select id from prompt_versions where project_id = ${me} order by created_at limit 1`);
+    for (const [seq, status] of [[3, 'FAILED'], [1, 'SUCCEEDED'], [5, 'QUEUED'], [2, 'QUEUED'], [6, 'SUCCEEDED'], [4, 'RUNNING']] as const) {
+      await task(me, myRuns[0]!, seq, status, myModel!, myVersion!);
+    }
+    await task(me, myRuns[1]!, 2, 'QUEUED', myModel!, myVersion!);
+    await task(me, myRuns[1]!, 1, 'FAILED', myModel!, myVersion!);
+    await runRow(myRuns[0]!, 0, { x: 'zero' }, 'a');
+    await runRow(myRuns[0]!, 1, { x: 'one', n: [1, 2] }, null);
+    await runRow(myRuns[0]!, 2, { x: 'two' }, { score: 2 });
+    await runRow(myRuns[1]!, 0, { x: 'other run' }, 'b');
+
     // Theirs: one of each, with children, so a loader without its project filter would answer them.
     const theirExperiment = rowId((await other.client.request(CreateExperiment, { input: { name: 'their exp' } })).createExperiment.id);
     const theirPrompt = (await other.client.request(CreatePrompt, { input: { name: 'their prompt', template: '{{x}}' } })).createPrompt;
@@ -317,6 +350,12 @@ describe('each loader answers like an unbatched query, in key order, with an Err
     await version(they, theirDataset, 2, 'READY');
     const theirArtifact = await artifact(they, theirRuns[0]!, 'x.txt', 'READY', '2026-02-01T00:00:00.000Z');
     await artifact(they, theirRuns[0]!, 'y.txt', 'READY', '2026-02-01T00:00:01.000Z');
+    // Same seqs, statuses and row indexes as mine: every page and row key of mine would match them.
+    const theirVersionId = rowId(theirPrompt.latestVersion.id);
+    const theirTask = await task(they, theirRuns[0]!, 1, 'SUCCEEDED', theirModel, theirVersionId);
+    for (const [seq, status] of [[2, 'QUEUED'], [3, 'FAILED'], [4, 'RUNNING'], [5, 'QUEUED']] as const) await task(they, theirRuns[0]!, seq, status, theirModel, theirVersionId);
+    await runRow(theirRuns[0]!, 0, { x: 'theirs' }, 'z');
+    await runRow(theirRuns[0]!, 1, { x: 'theirs too' }, null);
 
     const myPrompts = await ids(sql`select id from prompts where project_id = ${me} order by name`);
     const myExperiments = [
@@ -335,6 +374,7 @@ describe('each loader answers like an unbatched query, in key order, with an Err
       datasetById: datasets,
       datasetVersionById: await ids(sql`select id from dataset_versions where project_id = ${me} order by created_at`),
       artifactById: await ids(sql`select id from artifacts where project_id = ${me} order by created_at, name`),
+      taskById: await ids(sql`select id from tasks where project_id = ${me} order by run_id, seq`),
     } satisfies Record<ByIdName, string[]>);
     Object.assign(theirs, {
       projectById: they,
@@ -347,6 +387,7 @@ describe('each loader answers like an unbatched query, in key order, with an Err
       datasetById: theirDataset,
       datasetVersionById: theirVersion,
       artifactById: theirArtifact,
+      taskById: theirTask,
     } satisfies Record<ByIdName, string>);
     Object.assign(parents, {
       prompts: { mine: myPrompts, theirs: rowId(theirPrompt.id) },
@@ -563,5 +604,104 @@ describe('each loader answers like an unbatched query, in key order, with an Err
 
     expect(ok(await theirLoaders.artifactsByRun.load({ parentId: foreign, args: null })).map((r) => r.name)).toEqual(['x.txt', 'y.txt']);
     expect((await theirLoaders.artifactsByRun.loadMany(mineIds.map((parentId) => ({ parentId, args: null })))).flat()).toEqual([]);
+  });
+
+  it('tasksByRun (pages in seq order, by status, after a seq cursor)', async () => {
+    const sql = lab.database.sql;
+    const me = project.projectId;
+    const { keys, mineIds, foreign, loaders, theirLoaders } = await parentKeys('runs', 'tasks', 'run_id');
+    const firstPage: TaskPageArgs = { afterSeq: null, status: null };
+    const pageArgs: { args: TaskPageArgs; limit: number }[] = [
+      { args: firstPage, limit: 2 },
+      { args: firstPage, limit: 10 },
+      { args: { afterSeq: 2, status: null }, limit: 2 },
+      { args: { afterSeq: null, status: [TaskStatus.FAILED, TaskStatus.QUEUED] }, limit: 2 },
+      { args: { afterSeq: 1, status: [TaskStatus.QUEUED] }, limit: 10 },
+    ];
+    const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((a) => ({ parentId, ...a }))));
+    const page = (parentId: string, args: TaskPageArgs, limit: number) =>
+      ids(sql`
+        select id from tasks where project_id = ${me} and run_id = ${parentId}
+        ${args.status ? sql`and status in ${sql(args.status)}` : sql``}
+        ${args.afterSeq === null ? sql`` : sql`and seq > ${args.afterSeq}`}
+        order by seq limit ${limit}`);
+
+    // Every run's first page, whatever size each asks, in one round trip.
+    const sizes = keys.map((_, i) => 1 + (i % 3));
+    let before = lab.statements();
+    const firsts = await createLoaders(repos, me).tasksByRun.loadMany(keys.map((parentId, i) => ({ parentId, args: firstPage, limit: sizes[i]! })));
+    expect(lab.statements() - before).toBe(1);
+    for (const [i, key] of keys.entries()) expect(ok(firsts[i]!).map((r) => r.id)).toEqual(await page(key, firstPage, sizes[i]!));
+
+    before = lab.statements();
+    const pages = await loaders.tasksByRun.loadMany(pageKeys);
+    // One statement per distinct cursor and filter, whatever the page sizes asked.
+    expect(lab.statements() - before).toBe(4);
+    for (const [i, { parentId, args, limit }] of pageKeys.entries()) {
+      const expected = await page(parentId, args, limit);
+      expect(ok(pages[i]!).map((r) => r.id)).toEqual(expected);
+      if (expected.length) expect(ok(pages[i]!)[0]).toEqual((await repos.tasks.byIds(me, [expected[0]!]))[0]);
+    }
+    // The seed has what makes these checks bite: tasks inserted out of seq order, pages cut short
+    // per run, statuses and seqs on both sides of the filter and the cursor.
+    const seqsOf = (parentId: string, n: number) =>
+      ok(pages[pageKeys.findIndex((k) => k.parentId === parentId && k.args === pageArgs[n]!.args && k.limit === pageArgs[n]!.limit)]!).map((r) => r.seq);
+    expect(seqsOf(mineIds[0]!, 1)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(seqsOf(mineIds[0]!, 0)).toEqual([1, 2]);
+    expect(seqsOf(mineIds[0]!, 2)).toEqual([3, 4]);
+    expect(seqsOf(mineIds[0]!, 3)).toEqual([2, 3]);
+    expect(seqsOf(mineIds[0]!, 4)).toEqual([2, 5]);
+    expect(seqsOf(mineIds[1]!, 1)).toEqual([1, 2]);
+    expect(seqsOf(mineIds[2]!, 1)).toEqual([]);
+    expect(pageKeys.filter((k, i) => k.parentId === foreign && ok(pages[i]!).length > 0)).toEqual([]);
+    expect(keys.filter((k, i) => k === foreign && ok(firsts[i]!).length > 0)).toEqual([]);
+
+    expect(ok(await theirLoaders.tasksByRun.load({ parentId: foreign, args: firstPage, limit: 10 })).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect((await theirLoaders.tasksByRun.loadMany(mineIds.map((parentId) => ({ parentId, args: firstPage, limit: 10 })))).flat()).toEqual([]);
+  });
+
+  it('runRow', async () => {
+    const sql = lab.database.sql;
+    const me = project.projectId;
+    const { mine: myRuns, theirs: foreign } = parents.runs;
+    const foreignKey = `${foreign}:0`;
+    // The foreign key is a real row, of a run of the other project: only the filter through the run keeps it out.
+    const [owner] = await sql<{ owner: string }[]>`
+      select r.project_id as owner from run_rows rr join runs r on r.id = rr.run_id where rr.run_id = ${foreign} and rr.row_index = 0`;
+    expect(owner?.owner).toBe(other.projectId);
+    const mineKeys = [`${myRuns[0]}:0`, `${myRuns[0]}:1`, `${myRuns[0]}:2`, `${myRuns[1]}:0`];
+    // A row index past the run's rows, a run of mine with no rows, a run that does not exist.
+    const missing = [`${myRuns[0]}:3`, `${myRuns[2]}:0`, `${MISSING}:0`];
+    const keys = shuffled([...mineKeys, ...mineKeys.slice(0, 2), ...missing, foreignKey, foreignKey]);
+
+    const loaders = createLoaders(repos, me);
+    const before = lab.statements();
+    const rows = await loaders.runRow.loadMany(keys);
+    expect(lab.statements() - before).toBe(1);
+    expect(rows).toHaveLength(keys.length);
+    for (const [i, key] of keys.entries()) {
+      const [runId, rowIndex] = key.split(':');
+      const [single] = await sql<{ input: unknown; expected: unknown }[]>`
+        select rr.input, rr.expected from run_rows rr join runs r on r.id = rr.run_id
+        where r.project_id = ${me} and rr.run_id = ${runId!} and rr.row_index = ${Number(rowIndex)}`;
+      if (single) {
+        expect(rows[i]).toEqual({ input: single.input, expected: single.expected });
+      } else {
+        expect(rows[i]).toBeInstanceOf(Error);
+        expect(rows[i]).toMatchObject({ code: 'NOT_FOUND', details: { id: toGlobalId('Task', key) } });
+      }
+    }
+    expect(keys.filter((_, i) => !(rows[i] instanceof Error))).toEqual(keys.filter((key) => mineKeys.includes(key)));
+    // Each key gets its own run's row, JSON as stored (a null expected stays null).
+    expect(await loaders.runRow.loadMany(mineKeys)).toEqual([
+      { input: { x: 'zero' }, expected: 'a' },
+      { input: { x: 'one', n: [1, 2] }, expected: null },
+      { input: { x: 'two' }, expected: { score: 2 } },
+      { input: { x: 'other run' }, expected: 'b' },
+    ]);
+
+    const theirLoaders = createLoaders(repos, other.projectId);
+    expect(await theirLoaders.runRow.load(foreignKey)).toEqual({ input: { x: 'theirs' }, expected: 'z' });
+    expect((await theirLoaders.runRow.loadMany(mineKeys)).every((row) => row instanceof Error)).toBe(true);
   });
 });

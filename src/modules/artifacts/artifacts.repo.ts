@@ -30,6 +30,19 @@ export class ArtifactsRepo extends Repo {
     return row!;
   }
 
+  /** A file the lab wrote itself, READY at once; replaces the run's artifact of that name (a finisher that ran again). */
+  async upsertReady(values: NewArtifact): Promise<ArtifactRow> {
+    const [row] = await this.db
+      .insert(artifacts)
+      .values({ ...values, status: 'READY' })
+      .onConflictDoUpdate({
+        target: [artifacts.runId, artifacts.name],
+        set: { contentType: values.contentType, sizeBytes: values.sizeBytes, sha256: values.sha256 ?? null, blobKey: values.blobKey, status: 'READY' },
+      })
+      .returning();
+    return row!;
+  }
+
   /**
    * Deletes up to `limit` artifacts whose upload started more than `olderThanSeconds` ago and was
    * never completed, in one statement (so no row lock outlives it), and returns them: their bytes

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import type { Logger } from 'pino';
 import { badInput, conflict, notFound } from '../../common/errors.js';
 import type { ArtifactRow } from '../../db/schema.js';
@@ -38,6 +39,17 @@ export class ArtifactsService {
       if (isUniqueViolation(err)) throw conflict(`name: the run already has an artifact named "${input.name.trim()}"; choose another name.`);
       throw err;
     }
+  }
+
+  /**
+   * Stores a file the lab made for a run (results.jsonl) from a local file, and lists it READY.
+   * Only one writer per run and name at a time (the run finisher's lease), so replacing is safe.
+   */
+  async storeGenerated(projectId: string, runId: string, name: string, contentType: string, file: { path: string; sizeBytes: number; sha256: string }): Promise<ArtifactRow> {
+    const blobKey = `projects/${projectId}/runs/${runId}/${name}`;
+    await this.blobs.delete(blobKey);
+    await this.blobs.put(blobKey, createReadStream(file.path), contentType, file.sizeBytes);
+    return this.repo.upsertReady({ id: randomUUID(), projectId, runId, name, contentType, sizeBytes: file.sizeBytes, sha256: file.sha256, blobKey });
   }
 
   /** Checks the bytes arrived with the declared size, then lists the artifact on its run. */

@@ -109,20 +109,26 @@ export class DatasetsService {
     }
     const contentType = CONTENT_TYPES[input.format];
     const sha256 = input.sha256?.toLowerCase() ?? null;
-    const row = await this.db.transaction(async (tx) => {
-      const repo = this.repo.in(tx);
-      if (!(await repo.lockDataset(projectId, datasetId))) return undefined;
-      const version = (await repo.latestVersionNumber(datasetId)) + 1;
-      const blobKey = `projects/${projectId}/datasets/${datasetId}/v${version}.${EXTENSIONS[input.format]}`;
-      return repo.insertVersion(projectId, datasetId, version, { format: input.format, blobKey, sizeBytes: input.sizeBytes, declaredSha256: sha256 });
-    });
-    if (!row) throw notFound('Dataset', datasetId);
+    const row = await this.newVersion(projectId, datasetId, input.format, input.sizeBytes, sha256);
     if (input.sizeBytes > multipartThresholdBytes) {
       const multipart = await this.startMultipart(row, contentType, partSizeBytes);
       return { version: { ...row, uploadId: multipart.uploadId, partSizeBytes: multipart.partSizeBytes }, url: null, headers: {}, parts: multipart.parts, partSizeBytes: multipart.partSizeBytes, expiresAt: multipart.expiresAt };
     }
     const put = await asUserInput(() => this.blobs.presignPut({ key: row.blobKey, sizeBytes: input.sizeBytes, contentType, ...(sha256 ? { sha256 } : {}) }));
     return { version: row, url: put.url, headers: put.headers, parts: null, partSizeBytes: null, expiresAt: put.expiresAt };
+  }
+
+  /** The next AWAITING_UPLOAD version of the dataset, numbered under the dataset's lock in a short transaction. */
+  private async newVersion(projectId: string, datasetId: string, format: DatasetFormat, sizeBytes: number, sha256: string | null): Promise<DatasetVersionRow> {
+    const row = await this.db.transaction(async (tx) => {
+      const repo = this.repo.in(tx);
+      if (!(await repo.lockDataset(projectId, datasetId))) return undefined;
+      const version = (await repo.latestVersionNumber(datasetId)) + 1;
+      const blobKey = `projects/${projectId}/datasets/${datasetId}/v${version}.${EXTENSIONS[format]}`;
+      return repo.insertVersion(projectId, datasetId, version, { format, blobKey, sizeBytes, declaredSha256: sha256 });
+    });
+    if (!row) throw notFound('Dataset', datasetId);
+    return row;
   }
 
   /** Starts the store's multipart upload for a stored version; a version the store refused is FAILED, saying why. */
@@ -243,6 +249,28 @@ export class DatasetsService {
       }
     }
     return claims.length;
+  }
+
+  /**
+   * A new version from bytes the server holds (the demo's seed), through the path of a client's
+   * upload but for the presigned URL: the version, the bytes at its key, completeUpload; workers validate it.
+   */
+  async importFile(projectId: string, datasetId: string, format: DatasetFormat, file: Buffer): Promise<DatasetVersionRow> {
+    const version = await this.newVersion(projectId, datasetId, format, file.length, null);
+    await this.blobs.put(version.blobKey, file, CONTENT_TYPES[format], file.length);
+    return this.completeUpload(projectId, version.id, null);
+  }
+
+  /** The project's dataset version; NOT_FOUND otherwise. */
+  async version(projectId: string, versionId: string): Promise<DatasetVersionRow> {
+    const [row] = await this.repo.versionsByIds(projectId, [versionId]);
+    if (!row) throw notFound('DatasetVersion', versionId);
+    return row;
+  }
+
+  /** Streams the rows of a READY version from the store, up to `limit`. */
+  async *rows(row: DatasetVersionRow, limit?: number): AsyncGenerator<DatasetRowValues> {
+    yield* readDatasetRows(await this.blobs.read(row.blobKey), row.format, { limit });
   }
 
   /** The first rows of a READY version, read from the store by streaming; none before it is READY. */

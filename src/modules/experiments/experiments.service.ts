@@ -59,6 +59,13 @@ export class ExperimentsService {
     return this.changed(id, await this.repo.update(projectId, id, { archivedAt: new Date() }));
   }
 
+  /** The project's experiment; NOT_FOUND otherwise. */
+  async get(projectId: string, id: string): Promise<ExperimentRow> {
+    const [row] = await this.repo.byIds(projectId, [id]);
+    if (!row) throw notFound('Experiment', id);
+    return row;
+  }
+
   private normalised(filter: ExperimentFilter): ExperimentFilter {
     return { ...filter, search: trimmed(filter.search) };
   }

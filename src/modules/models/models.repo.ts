@@ -29,6 +29,13 @@ export class ModelsRepo extends Repo {
     return this.list.count(projectId);
   }
 
+  /** The full rows, sealed key included: only for a run's snapshot, which the worker opens. */
+  withKeysByIds(projectId: string, ids: readonly string[]): Promise<ModelRow[]> {
+    return this.prepared('withKeysByIds', () =>
+      this.db.select().from(models).where(and(eq(models.projectId, p('projectId')), anyId(models.id, 'ids'))).prepare('models_with_keys_by_ids'),
+    ).execute({ projectId, ids });
+  }
+
   async insert(values: NewModel): Promise<ModelView> {
     const [row] = await this.db.insert(models).values(values).returning(viewColumns);
     return row!;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badInput, conflict } from '../../common/errors.js';
+import type { ModelSnapshot } from '../../db/schema.js';
 import type { SecretBox } from '../../common/secret-box.js';
 import { isUniqueViolation } from '../../storage/postgres.js';
 import type { ModelsRepo, ModelView } from './models.repo.js';
@@ -44,6 +45,23 @@ export class ModelsService {
 
   count(projectId: string): Promise<number> {
     return this.repo.count(projectId);
+  }
+
+  /** The project's models of `ids` as a run freezes them (sealed key included); ids not found are missing from the result. */
+  async snapshots(projectId: string, ids: readonly string[]): Promise<ModelSnapshot[]> {
+    return (await this.repo.withKeysByIds(projectId, ids)).map((m) => ({
+      id: m.id,
+      name: m.name,
+      provider: m.provider,
+      modelName: m.modelName,
+      baseUrl: m.baseUrl,
+      apiKeyCiphertext: m.apiKeyCiphertext,
+      parameters: m.parameters,
+      inputCostPerMTok: m.inputCostPerMTok,
+      outputCostPerMTok: m.outputCostPerMTok,
+      maxConcurrency: m.maxConcurrency,
+      requestsPerMinute: m.requestsPerMinute,
+    }));
   }
 
   async create(projectId: string, input: NewModel): Promise<ModelView> {

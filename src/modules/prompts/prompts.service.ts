@@ -31,6 +31,11 @@ export class PromptsService {
     return this.repo.count(projectId);
   }
 
+  /** The project's prompt versions of `ids`; ids not found are missing from the result. */
+  versions(projectId: string, ids: readonly string[]): Promise<PromptVersionRow[]> {
+    return this.repo.versionsByIds(projectId, ids);
+  }
+
   async create(projectId: string, input: NewPrompt): Promise<PromptRow> {
     const version = this.parseVersion(input.system, input.template);
     try {

@@ -1,5 +1,5 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
-import { runs, type RunRow } from '../../db/schema.js';
+import { runRows, runs, runSnapshots, type ModelSnapshot, type PromptVersionSnapshot, type RunRow } from '../../db/schema.js';
 import { anyId, Repo } from '../../storage/postgres.js';
 import { afterCreatedAt, firstPerParent, keysetValues, newestFirst } from '../common/keyset.js';
 import type { RunStatus } from './runs.types.js';
@@ -47,4 +47,65 @@ export class RunsRepo extends Repo {
         .prepare('runs_counts'),
     ).execute({ projectId, experimentIds, status });
   }
+
+  async insertRun(values: Omit<typeof runs.$inferInsert, 'id' | 'createdAt' | 'status'>): Promise<RunRow> {
+    const [row] = await this.db.insert(runs).values(values).returning();
+    return row!;
+  }
+
+  async insertSnapshot(runId: string, models: ModelSnapshot[], promptVersions: PromptVersionSnapshot[]): Promise<void> {
+    await this.db.insert(runSnapshots).values({ runId, models, promptVersions });
+  }
+
+  /** The run's dataset rows, as JSON documents of up to ROWS_PER_STATEMENT rows each (one parameter per statement). */
+  async insertRows(runId: string, rows: readonly { i: number; input: unknown; expected: unknown }[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const chunk = JSON.stringify(rows.slice(start, start + ROWS_PER_STATEMENT));
+      await this.db.execute(sql`insert into ${runRows} (run_id, row_index, input, expected)
+        select ${runId}, (e->>'i')::int, e->'input', case when jsonb_typeof(e->'expected') = 'null' then null else e->'expected' end
+        from jsonb_array_elements(${chunk}::jsonb) as e`);
+    }
+  }
+
+  /** rows x prompt versions x models x repetitions as task rows, row-major, in one statement. */
+  async expandTasks(projectId: string, runId: string, rowCount: number, promptVersionIds: string[], modelIds: string[], repetitions: number): Promise<void> {
+    const perPrompt = modelIds.length * repetitions;
+    const perRow = promptVersionIds.length * perPrompt;
+    await this.db.execute(sql`insert into tasks (project_id, run_id, seq, row_index, repetition, prompt_version_id, model_id)
+      select ${projectId}::uuid, ${runId}::uuid, r * ${perRow} + (p.i - 1) * ${perPrompt} + (m.i - 1) * ${repetitions} + rep, r, rep, p.id, m.id
+      from generate_series(0, ${rowCount - 1}) as r
+      cross join unnest(${sql.param(promptVersionIds)}::uuid[]) with ordinality as p(id, i)
+      cross join unnest(${sql.param(modelIds)}::uuid[]) with ordinality as m(id, i)
+      cross join generate_series(0, ${repetitions - 1}) as rep`);
+  }
+
+  /** QUEUED or RUNNING becomes CANCELLING; undefined when the run was in another state. */
+  async markCancelling(projectId: string, runId: string): Promise<RunRow | undefined> {
+    const [row] = await this.db
+      .update(runs)
+      .set({ status: 'CANCELLING' })
+      .where(and(eq(runs.projectId, projectId), eq(runs.id, runId), sql`${runs.status} in ('QUEUED', 'RUNNING')`))
+      .returning();
+    return row;
+  }
+
+  /** Copies the frozen config, the rows and the tasks that did not succeed of one run into another; returns the task count. */
+  async copyUnsucceeded(fromRunId: string, toRunId: string): Promise<number> {
+    await this.db.execute(sql`insert into run_snapshots (run_id, models, prompt_versions)
+      select ${toRunId}, models, prompt_versions from run_snapshots where run_id = ${fromRunId}`);
+    await this.db.execute(sql`insert into run_rows (run_id, row_index, input, expected)
+      select ${toRunId}, row_index, input, expected from run_rows rr where rr.run_id = ${fromRunId}
+        and exists (select 1 from tasks t where t.run_id = ${fromRunId} and t.row_index = rr.row_index and t.status <> 'SUCCEEDED')`);
+    const [counted] = await this.db.execute<{ n: number }>(sql`with copied as (
+        insert into tasks (project_id, run_id, seq, row_index, repetition, prompt_version_id, model_id)
+        select project_id, ${toRunId}, (row_number() over (order by seq) - 1)::int, row_index, repetition, prompt_version_id, model_id
+        from tasks where run_id = ${fromRunId} and status <> 'SUCCEEDED'
+        returning 1)
+      select count(*)::int as n from copied`);
+    await this.db.update(runs).set({ totalTasks: counted!.n, queuedTasks: counted!.n }).where(eq(runs.id, toRunId));
+    return counted!.n;
+  }
 }
+
+/** JSON rows per insert statement: about 10 MB of parameter at 1 kB a row. */
+const ROWS_PER_STATEMENT = 10_000;

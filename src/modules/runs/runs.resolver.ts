@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { badInput } from '../../common/errors.js';
 import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
 import type { RoleName } from '../auth/viewer.js';
@@ -6,7 +7,11 @@ import { createdAtKeyset, createdAtSortKey, pageOf, type Page } from '../common/
 import { Experiment } from '../experiments/experiments.types.js';
 import { Model } from '../models/models.types.js';
 import { PromptVersion } from '../prompts/prompts.types.js';
-import { Run, RunConnection, RunStatus } from './runs.types.js';
+import { DatasetVersion } from '../datasets/datasets.types.js';
+import { JSONScalar } from '../common/node.types.js';
+import { StartRunInput } from './runs.inputs.js';
+import type { StartRunSpec } from './runs.service.js';
+import { Run, RunConnection, RunStatus, Task, TaskConnection, TaskStatus } from './runs.types.js';
 
 /** The newest run of an experiment is the first of its unfiltered runs. */
 const NO_FILTER = { after: null, status: null };
@@ -20,6 +25,56 @@ export class RunResolver {
   @Query(() => Run, { nullable: true, description: "One run; NOT_FOUND when it is not in the caller's project." })
   async run(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Run> {
     return Run.fromRow(await ctx.loaders.runById.load(fromGlobalId('Run', id)));
+  }
+
+  @Authorized<RoleName>('RESEARCHER')
+  @Mutation(() => Run, { description: 'Checks the config, freezes it and queues one task per row x prompt version x model x repetition; returns the QUEUED run at once (RESEARCHER).' })
+  async startRun(@Ctx() ctx: Context, @Arg('input', () => StartRunInput) input: StartRunInput): Promise<Run> {
+    return Run.fromRow(await ctx.services.runs.start(ctx.viewer.projectId, startRunSpec(input)));
+  }
+
+  @Authorized<RoleName>('RESEARCHER')
+  @Mutation(() => Run, { description: 'Stops the run: no new calls, calls in flight aborted, the rest CANCELLED; returns it CANCELLING or CANCELLED (RESEARCHER).' })
+  async cancelRun(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Run> {
+    return Run.fromRow(await ctx.services.runs.cancel(ctx.viewer.projectId, fromGlobalId('Run', id)));
+  }
+
+  @Authorized<RoleName>('RESEARCHER')
+  @Mutation(() => Run, { description: "A new run of the same config over the ended run's tasks that did not succeed, within what is left of its budget (RESEARCHER)." })
+  async retryRun(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Run> {
+    return Run.fromRow(await ctx.services.runs.retry(ctx.viewer.projectId, fromGlobalId('Run', id)));
+  }
+
+  @FieldResolver(() => DatasetVersion, { description: 'The dataset version its rows come from.' })
+  async datasetVersion(@Root() run: Run, @Ctx() ctx: Context): Promise<DatasetVersion> {
+    return DatasetVersion.fromRow(await ctx.loaders.datasetVersionById.load(run.row.datasetVersionId!));
+  }
+
+  @FieldResolver(() => TaskConnection, { description: 'Its tasks in order (row, prompt version, model, repetition).' })
+  tasks(
+    @Root() run: Run,
+    @Ctx() ctx: Context,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
+    @Arg('status', () => [TaskStatus], { nullable: true, description: 'Only tasks in one of these states.' }) status?: TaskStatus[],
+  ): Promise<Page<Task>> {
+    const statusFilter = status?.length ? [...new Set(status)].sort() : null;
+    const row = run.row;
+    const counts: Record<TaskStatus, number> = {
+      QUEUED: row.queuedTasks,
+      RUNNING: row.runningTasks,
+      SUCCEEDED: row.succeededTasks,
+      FAILED: row.failedTasks,
+      CANCELLED: row.cancelledTasks,
+    };
+    return pageOf(first, after, {
+      keyset: seqKeyset,
+      fetch: (afterSeq, limit) => ctx.loaders.tasksByRun.load({ parentId: row.id, args: { afterSeq, status: statusFilter }, limit }),
+      sortKey: (task) => [task.seq],
+      node: Task.fromRow,
+      // The run's counters move with its tasks, so the count costs no query.
+      count: async () => (statusFilter ? statusFilter.reduce((sum, s) => sum + counts[s], 0) : row.totalTasks),
+    });
   }
 
   @FieldResolver(() => Experiment, { description: 'The experiment the run belongs to.' })
@@ -42,6 +97,67 @@ export class RunResolver {
       return Model.fromRow(row);
     });
   }
+}
+
+@Resolver(() => Task)
+export class TaskResolver {
+  @FieldResolver(() => Run, { description: 'The run it belongs to.' })
+  async run(@Root() task: Task, @Ctx() ctx: Context): Promise<Run> {
+    return Run.fromRow(await ctx.loaders.runById.load(task.row.runId));
+  }
+
+  @FieldResolver(() => Model, { description: 'The model it calls.' })
+  async model(@Root() task: Task, @Ctx() ctx: Context): Promise<Model> {
+    return Model.fromRow(await ctx.loaders.modelById.load(task.row.modelId));
+  }
+
+  @FieldResolver(() => PromptVersion, { description: 'The prompt version it renders.' })
+  async promptVersion(@Root() task: Task, @Ctx() ctx: Context): Promise<PromptVersion> {
+    return PromptVersion.fromRow(await ctx.loaders.promptVersionById.load(task.row.promptVersionId));
+  }
+
+  @FieldResolver(() => JSONScalar, { description: "The dataset row's input fields." })
+  async input(@Root() task: Task, @Ctx() ctx: Context): Promise<unknown> {
+    return (await ctx.loaders.runRow.load(`${task.row.runId}:${task.row.rowIndex}`)).input;
+  }
+
+  @FieldResolver(() => JSONScalar, { nullable: true, description: "The dataset row's expected output, if it has one." })
+  async expected(@Root() task: Task, @Ctx() ctx: Context): Promise<unknown> {
+    return (await ctx.loaders.runRow.load(`${task.row.runId}:${task.row.rowIndex}`)).expected;
+  }
+}
+
+/** The seq of a task cursor, checked so a forged cursor is BAD_USER_INPUT, not a SQL error. */
+function seqKeyset(after: unknown[] | null): number | null {
+  if (after === null) return null;
+  const [seq] = after;
+  if (typeof seq !== 'number' || !Number.isInteger(seq) || seq < 0 || seq > 2 ** 31 - 1) {
+    throw badInput('after: the cursor does not belong to this list; pass pageInfo.endCursor from the previous page.', 'after');
+  }
+  return seq;
+}
+
+/** Global ids decoded into row ids; LLM_JUDGE's params.modelId too. */
+function startRunSpec(input: StartRunInput): StartRunSpec {
+  return {
+    experimentId: fromGlobalId('Experiment', input.experimentId, 'input.experimentId'),
+    datasetVersionId: fromGlobalId('DatasetVersion', input.datasetVersionId, 'input.datasetVersionId'),
+    promptVersionIds: input.promptVersionIds.map((id) => fromGlobalId('PromptVersion', id, 'input.promptVersionIds')),
+    modelIds: input.modelIds.map((id) => fromGlobalId('Model', id, 'input.modelIds')),
+    evaluators: input.evaluators.map((e, i) => {
+      const judge = e.kind === 'LLM_JUDGE' ? e.params?.modelId : undefined;
+      return {
+        kind: e.kind,
+        name: e.name,
+        params: e.params,
+        judgeModelId: typeof judge === 'string' ? fromGlobalId('Model', judge, `input.evaluators[${i}].params.modelId`) : null,
+      };
+    }),
+    repetitions: input.repetitions,
+    concurrency: input.concurrency,
+    maxCostUsd: input.maxCostUsd,
+    sampleLimit: input.sampleLimit,
+  };
 }
 
 @Resolver(() => Experiment)

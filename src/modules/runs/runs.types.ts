@@ -1,5 +1,5 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { runStatusEnum, type RunRow } from '../../db/schema.js';
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { runStatusEnum, taskStatusEnum, type RunRow, type TaskRow } from '../../db/schema.js';
 import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
 import { enumObject } from '../common/enums.js';
@@ -19,6 +19,79 @@ registerEnumType(RunStatus, {
     CANCELLED: { description: 'Cancelled; tasks that had not ended are CANCELLED.' },
   },
 });
+
+export const TaskStatus = enumObject(taskStatusEnum.enumValues);
+export type TaskStatus = (typeof taskStatusEnum.enumValues)[number];
+registerEnumType(TaskStatus, {
+  name: 'TaskStatus',
+  description: 'Where a task is in its life.',
+  valuesConfig: {
+    QUEUED: { description: 'Waiting for a worker.' },
+    RUNNING: { description: 'Claimed by a worker; its call is in flight.' },
+    SUCCEEDED: { description: 'The model answered; output, latency and usage are recorded.' },
+    FAILED: { description: 'The call failed for good; error says why.' },
+    CANCELLED: { description: 'Not run, or aborted: the run was cancelled or stopped at its budget.' },
+  },
+});
+
+@ObjectType('RunProgress', { simpleResolvers: true, description: "How many of the run's tasks are where; counted as tasks move, not on read." })
+export class RunProgress {
+  @Field(() => Int, { description: 'Tasks in the run.' })
+  total!: number;
+
+  @Field(() => Int)
+  queued!: number;
+
+  @Field(() => Int)
+  running!: number;
+
+  @Field(() => Int)
+  succeeded!: number;
+
+  @Field(() => Int)
+  failed!: number;
+
+  @Field(() => Int)
+  cancelled!: number;
+
+  @Field(() => Float, { description: 'Ended tasks / total, 0..1.' })
+  fraction!: number;
+
+  @Field(() => Float, { nullable: true, description: 'Seconds left at the pace so far; null before the first task ends and once the run has ended.' })
+  etaSeconds!: number | null;
+
+  static of(row: RunRow, now = Date.now()): RunProgress {
+    const ended = row.succeededTasks + row.failedTasks + row.cancelledTasks;
+    const remaining = row.totalTasks - ended;
+    const elapsed = row.startedAt ? (now - row.startedAt.getTime()) / 1000 : 0;
+    return Object.assign(new RunProgress(), {
+      total: row.totalTasks,
+      queued: row.queuedTasks,
+      running: row.runningTasks,
+      succeeded: row.succeededTasks,
+      failed: row.failedTasks,
+      cancelled: row.cancelledTasks,
+      fraction: row.totalTasks === 0 ? 1 : ended / row.totalTasks,
+      etaSeconds: ended > 0 && remaining > 0 && row.finishedAt === null && elapsed > 0 ? (elapsed / ended) * remaining : null,
+    });
+  }
+}
+
+@ObjectType('Usage', { simpleResolvers: true, description: "Tokens as the provider counted them, and their cost at the model's prices when the run started." })
+export class Usage {
+  @Field(() => Int)
+  promptTokens!: number;
+
+  @Field(() => Int)
+  completionTokens!: number;
+
+  @Field(() => Float, { description: 'USD; 0 when the model has no prices.' })
+  costUsd!: number;
+
+  static of(promptTokens: number, completionTokens: number, costUsd: number): Usage {
+    return Object.assign(new Usage(), { promptTokens, completionTokens, costUsd });
+  }
+}
 
 export enum EvaluatorKind {
   EXACT_MATCH = 'EXACT_MATCH',
@@ -77,6 +150,16 @@ export class Run extends Node {
   @Field(() => String, { nullable: true, description: 'Why the run FAILED, when it did.' })
   error!: string | null;
 
+  @Field(() => RunProgress, { description: 'Its tasks by status.' })
+  get progress(): RunProgress {
+    return RunProgress.of(this.row);
+  }
+
+  @Field(() => Usage, { description: 'Tokens and cost summed over its tasks so far.' })
+  get usage(): Usage {
+    return Usage.of(this.row.promptTokens, this.row.completionTokens, this.row.costUsd);
+  }
+
   @Field(() => DateTime, { description: 'When it was started.' })
   createdAt!: Date;
 
@@ -101,3 +184,64 @@ export class Run extends Node {
 }
 
 export const RunConnection = connectionType(Run, 'Run');
+
+@ObjectType('Task', { simpleResolvers: true, implements: Node, description: 'One dataset row x prompt version x model x repetition of a run.' })
+export class Task extends Node {
+  /** The database row, for field resolvers; not a GraphQL field. */
+  row!: TaskRow;
+
+  @Field(() => Int, { description: "The dataset row's 0-based index." })
+  rowIndex!: number;
+
+  @Field(() => Int, { description: '0-based.' })
+  repetition!: number;
+
+  @Field(() => TaskStatus)
+  status!: TaskStatus;
+
+  @Field(() => Int, { description: 'Claims by workers so far (a worker that died or stopped leaves its claim to the next).' })
+  attempts!: number;
+
+  @Field(() => String, { nullable: true, description: 'The user message sent, once the task ran.' })
+  renderedPrompt!: string | null;
+
+  @Field(() => String, { nullable: true, description: "The model's answer." })
+  output!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Why it FAILED or was CANCELLED.' })
+  error!: string | null;
+
+  @Field(() => Float, { nullable: true, description: 'Milliseconds of the call that answered.' })
+  latencyMs!: number | null;
+
+  @Field(() => Usage, { nullable: true, description: 'Null until the model answered.' })
+  get usage(): Usage | null {
+    const r = this.row;
+    return r.promptTokens === null ? null : Usage.of(r.promptTokens, r.completionTokens ?? 0, r.costUsd ?? 0);
+  }
+
+  @Field(() => DateTime, { nullable: true, description: 'When a worker first claimed it.' })
+  startedAt!: Date | null;
+
+  @Field(() => DateTime, { nullable: true, description: 'When it ended.' })
+  finishedAt!: Date | null;
+
+  static fromRow(row: TaskRow): Task {
+    return Object.assign(new Task(), {
+      id: toGlobalId('Task', row.id),
+      row,
+      rowIndex: row.rowIndex,
+      repetition: row.repetition,
+      status: row.status,
+      attempts: row.attempts,
+      renderedPrompt: row.renderedPrompt,
+      output: row.output,
+      error: row.error,
+      latencyMs: row.latencyMs,
+      startedAt: row.startedAt,
+      finishedAt: row.finishedAt,
+    });
+  }
+}
+
+export const TaskConnection = connectionType(Task, 'Task');
