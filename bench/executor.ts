@@ -2,21 +2,22 @@
  * Executor benchmark: tasks per second of ONE `llm-lab worker` process against the fake
  * OpenAI-compatible server (a process of its own), printed beside the bound concurrency / latency.
  *
- *   npx tsx bench/executor.ts [--tasks 20000] [--start-tasks 100000] [--keep]
+ *   npx tsx bench/executor.ts [--tasks 20000] [--start-tasks 100000] [--keep] [--profile DIR]
  *
  * Scenarios, each on a fresh run of --tasks tasks (rows x 2 models):
  *   - latency 0 ms, the worker's default LAB_WORKER_CONCURRENCY (64)
- *   - latency 100 ms, LAB_WORKER_CONCURRENCY=200 and run concurrency 200: bound 2,000 tasks/s
+ *   - latency 100 ms, LAB_WORKER_CONCURRENCY=200: bound 2,000 tasks/s
+ *   - the same with the run's own concurrency cap at 200, which also counts the tasks claimed ahead
  * and how long startRun takes to accept a run of --start-tasks tasks (set-based expansion).
  *
  * Throughput is counted from the run's first claim (started_at) to its last task's finished_at;
- * the finisher's results.jsonl is timed apart. Postgres, the worker,
- * the fake server and this script share the machine's cores.
+ * the finisher's results.jsonl is timed apart. Postgres, the worker, the fake server and this
+ * script share the machine's cores; each one's CPU time per task is printed (cpuMicrosPerTask).
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     tasks: { type: 'string', default: '20000' },
     'start-tasks': { type: 'string', default: '100000' },
     keep: { type: 'boolean', default: false },
+    /** Writes a V8 CPU profile of each worker process to this folder. */
+    profile: { type: 'string' },
   },
 });
 const TASKS = Number(values.tasks);
@@ -53,9 +56,30 @@ const databaseUrl = (() => {
   return url.toString();
 })();
 
+const TICKS_PER_MS = 100 / 1000; // USER_HZ is 100 on Linux
+
+/** CPU milliseconds (user + system) a process has used, from /proc. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_MS;
+}
+
+/** CPU milliseconds of every PostgreSQL process on the machine (the server's backends included). */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuMs(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
 /** A child process that prints one JSON line when ready. */
-function start(args: string[], env: Record<string, string>, ready: (line: string) => boolean): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function start(args: string[], env: Record<string, string>, ready: (line: string) => boolean, nodeFlags: string[] = []): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', ...args], { env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -121,7 +145,7 @@ async function main() {
       for (const i of [1, 2]) {
         models.push(
           await services.models.create(project.id, {
-            name: `fake-${latencyMs}-${i}`,
+            name: `fake-${latencyMs}-${runConcurrency ?? "uncapped"}-${i}`,
             provider: 'OPENAI_COMPATIBLE',
             modelName: `fake-${i}`,
             baseUrl: fakeUrl,
@@ -137,11 +161,14 @@ async function main() {
           LAB_DATA_DIR: dataDir,
           LAB_WORKER_CONCURRENCY: String(workerConcurrency),
           LOG_LEVEL: 'info',
+          DEBUG_EXECUTOR: process.env.DEBUG_EXECUTOR ?? '',
         },
         (line) => line.includes('worker started'),
+        values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [],
       );
       children.push(worker.child);
       const versionId = await datasetVersion(TASKS / 2);
+      const cpuBefore = { worker: cpuMs(worker.child.pid!), fake: cpuMs(fake.child.pid!), postgres: postgresCpuMs(), bench: process.cpuUsage() };
       const run = await services.runs.start(project.id, {
         experimentId: experiment.id,
         datasetVersionId: versionId,
@@ -155,10 +182,19 @@ async function main() {
         if (row!.status === 'SUCCEEDED' || row!.status === 'FAILED') break;
         await new Promise((r) => setTimeout(r, 20));
       }
+      const benchCpu = process.cpuUsage(cpuBefore.bench);
+      const perTask = (ms: number) => Number(((ms * 1000) / TASKS).toFixed(0));
+      const cpuMicrosPerTask = {
+        worker: perTask(cpuMs(worker.child.pid!) - cpuBefore.worker),
+        fakeServer: perTask(cpuMs(fake.child.pid!) - cpuBefore.fake),
+        postgres: perTask(postgresCpuMs() - cpuBefore.postgres),
+        benchScript: perTask((benchCpu.user + benchCpu.system) / 1000),
+      };
       // Milliseconds since the epoch: the pool's driver leaves timestamps as text for drizzle to parse.
-      const [times] = await sql<{ started: number; finished: number; failed: number; lastEnd: number }[]>`
+      const [times] = await sql<{ started: number; finished: number; failed: number; lastEnd: number; meanLatencyMs: number }[]>`
         select extract(epoch from r.started_at) * 1000 as started, extract(epoch from r.finished_at) * 1000 as finished, r.failed_tasks as failed,
-          (select extract(epoch from max(finished_at)) * 1000 from tasks where run_id = r.id) as "lastEnd"
+          (select extract(epoch from max(finished_at)) * 1000 from tasks where run_id = r.id) as "lastEnd",
+          (select avg(latency_ms) from tasks where run_id = r.id) as "meanLatencyMs"
         from runs r where r.id = ${run.id}`;
       const seconds = (Number(times!.lastEnd) - Number(times!.started)) / 1000;
       await stopChild(worker.child);
@@ -176,6 +212,9 @@ async function main() {
         bound,
         ofBound: bound ? Number((tasksPerSecond / bound).toFixed(3)) : null,
         resultsJsonlSeconds: Number(((Number(times!.finished) - Number(times!.lastEnd)) / 1000).toFixed(2)),
+        /** The provider call as the worker timed it: the fake server's latency plus both sides' work and waiting. */
+        meanCallMs: Number(Number(times!.meanLatencyMs).toFixed(1)),
+        cpuMicrosPerTask,
       };
       log(JSON.stringify(figures));
       return figures;
@@ -183,8 +222,10 @@ async function main() {
 
     log(`latency 0 ms, ${TASKS} tasks`);
     const zero = await scenario(0, 64, null);
-    log(`latency 100 ms, concurrency 200, ${TASKS} tasks`);
-    const hundred = await scenario(100, 200, 200);
+    log(`latency 100 ms, worker concurrency 200, ${TASKS} tasks`);
+    const hundred = await scenario(100, 200, null);
+    log(`latency 100 ms, run concurrency 200, ${TASKS} tasks`);
+    const capped = await scenario(100, 200, 200);
 
     log(`startRun of ${START_TASKS} tasks`);
     const bigVersion = await datasetVersion(START_TASKS / 2);
@@ -205,7 +246,7 @@ async function main() {
       JSON.stringify({
         bench: 'executor',
         machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-        scenarios: [zero, hundred],
+        scenarios: [zero, hundred, capped],
         startRun: { tasks: big.totalTasks, ms: startRunMs },
       }),
     );

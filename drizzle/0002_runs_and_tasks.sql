@@ -60,5 +60,4 @@ ALTER TABLE "tasks" ADD CONSTRAINT "tasks_run_id_runs_id_fk" FOREIGN KEY ("run_i
 CREATE UNIQUE INDEX "tasks_run_seq_idx" ON "tasks" USING btree ("run_id","seq");--> statement-breakpoint
 CREATE INDEX "tasks_claimable_idx" ON "tasks" USING btree ("run_id","model_id","seq") WHERE "tasks"."status" in ('QUEUED', 'RUNNING');--> statement-breakpoint
 CREATE INDEX "tasks_running_model_idx" ON "tasks" USING btree ("model_id") WHERE "tasks"."status" = 'RUNNING';--> statement-breakpoint
-CREATE INDEX "tasks_running_run_idx" ON "tasks" USING btree ("run_id") WHERE "tasks"."status" = 'RUNNING';--> statement-breakpoint
 CREATE INDEX "runs_active_idx" ON "runs" USING btree ("created_at") WHERE "runs"."status" in ('QUEUED', 'RUNNING', 'CANCELLING');

@@ -264,9 +264,8 @@ export const tasks = pgTable(
     uniqueIndex('tasks_run_seq_idx').on(t.runId, t.seq),
     // Claims read only unfinished tasks; the index shrinks as a run ends.
     index('tasks_claimable_idx').on(t.runId, t.modelId, t.seq).where(sql`${t.status} in ('QUEUED', 'RUNNING')`),
-    // In-flight counts per model and per run, for the concurrency caps.
+    // In-flight counts for the concurrency caps: per model, and per run among the run's models' rows.
     index('tasks_running_model_idx').on(t.modelId).where(sql`${t.status} = 'RUNNING'`),
-    index('tasks_running_run_idx').on(t.runId).where(sql`${t.status} = 'RUNNING'`),
   ],
 );
 

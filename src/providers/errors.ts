@@ -133,6 +133,26 @@ export function toProviderError(err: unknown, apiKey: string | null): ProviderEr
   return make(`the provider call failed: ${message}`, { retryable: false });
 }
 
+/** A provider's HTTP error answer (for clients on plain HTTP): its status, its own message, its Retry-After. */
+export function httpStatusError(status: number, headers: Record<string, string | string[] | undefined>, body: string, apiKey: string | null): ProviderError {
+  let said: string | undefined;
+  try {
+    said = providerMessage(JSON.parse(body));
+  } catch {
+    said = body.trim() || undefined;
+  }
+  const header = (name: string) => {
+    const value = headers[name];
+    return (Array.isArray(value) ? value[0] : value) ?? null;
+  };
+  const retryAfterMs = parseRetryAfter({ get: header });
+  return new ProviderError(truncate(redactKey(said ? `${status} ${said}` : `${status} status code (no body)`, apiKey)), {
+    status,
+    retryable: isStatusRetryable(status),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+  });
+}
+
 /** What a client throws when its SDK call fails: the caller's abort reason as is, anything else classified. */
 export function rethrowProviderFailure(err: unknown, apiKey: string | null, signal: AbortSignal): never {
   if (signal.aborted) throw signal.reason;

@@ -1,6 +1,7 @@
 import { createAnthropicClient } from './anthropic.js';
 import { createEchoClient } from './echo.js';
 import { createOpenAiClient } from './openai.js';
+import { createOpenAiHttpClient } from './openai-http.js';
 import type { ProviderClient, ProviderModel } from './types.js';
 
 export type { ChatRequest, ChatResult, ProviderClient, ProviderModel } from './types.js';
@@ -13,8 +14,9 @@ export { createRequestRateLimiter, type RequestRateLimiter } from './rate-limit.
 export function createProviderClient(model: ProviderModel): ProviderClient {
   switch (model.provider) {
     case 'OPENAI':
-    case 'OPENAI_COMPATIBLE':
       return createOpenAiClient(model);
+    case 'OPENAI_COMPATIBLE':
+      return createOpenAiHttpClient(model);
     case 'ANTHROPIC':
       return createAnthropicClient(model);
     case 'ECHO':

@@ -31,7 +31,7 @@ function sdkFor(model: ProviderModel, baseURL: string, apiKey: string): OpenAI {
 }
 
 /** The request body less the messages: the model's parameters mapped once, not per call. */
-function bodyTemplate(model: ProviderModel): Record<string, unknown> {
+export function bodyTemplate(model: ProviderModel): Record<string, unknown> {
   const { known, extra } = splitParameters(model.parameters, RESERVED);
   return {
     ...extra,
@@ -76,7 +76,7 @@ export function createOpenAiClient(model: ProviderModel): ProviderClient {
 }
 
 /** Output and usage from a chat completion, checked: a 200 with another shape is a garbled reply, worth another attempt. */
-function readCompletion(completion: unknown): ChatResult {
+export function readCompletion(completion: unknown): ChatResult {
   if (!completion || typeof completion !== 'object') malformed('the body is not a JSON object');
   const { choices, usage } = completion as { choices?: unknown; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } | null };
   if (!Array.isArray(choices) || choices.length === 0) malformed('no choices');

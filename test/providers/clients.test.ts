@@ -74,8 +74,8 @@ describe('OPENAI and OPENAI_COMPATIBLE', () => {
     expect(body).not.toHaveProperty('stream');
   });
 
-  it('reuses one SDK client per model id, base URL and key', async () => {
-    const same = model({});
+  it('reuses one SDK client per model id, base URL and key (OPENAI; OPENAI_COMPATIBLE shares one HTTP agent)', async () => {
+    const same = model({ provider: 'OPENAI', apiKey: 'sk-one' });
     const before = cachedOpenAiClients();
     await createProviderClient(same).complete({ system: null, prompt: 'a', signal: live() });
     await createProviderClient(same).complete({ system: null, prompt: 'b', signal: live() });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANCELLED_BEFORE_CALL, CANCELLED_IN_FLIGHT } from '../../src/modules/execution/task-executor.js';
+import { CANCELLED_UNCLAIMED } from '../../src/modules/runs/runs.service.js';
 import { startFakeLlmServer, type FakeLlmServer } from '../helpers/fake-llm-server.js';
 import { graphqlError, startExtraWorker, useTestLab } from '../helpers/lab.js';
 import { CancelRun, GetRun, RetryRun, StartRun } from '../helpers/operations.js';
@@ -148,8 +150,10 @@ describe('cancel, budget, retry and concurrency', () => {
       expect(run.progress.succeeded + run.progress.cancelled).toBe(40);
       expect(run.progress.cancelled).toBeGreaterThan(20);
       const tasks = await allTasks(client, startRun.id);
-      // Every call the provider saw belongs to a task a worker started; none started after the cancel.
-      expect(callsAtEnd).toBe(tasks.filter((task) => task.startedAt !== null).length);
+      // Every call the provider saw is a task that succeeded or was aborted in flight; none started after the cancel.
+      const abortedInFlight = tasks.filter((task) => task.error === CANCELLED_IN_FLIGHT).length;
+      expect(callsAtEnd).toBe(run.progress.succeeded + abortedInFlight);
+      expect(tasks.filter((task) => task.status === 'CANCELLED').every((task) => [CANCELLED_IN_FLIGHT, CANCELLED_BEFORE_CALL, CANCELLED_UNCLAIMED].includes(task.error!))).toBe(true);
       expect(tasks.filter((task) => task.status === 'CANCELLED').every((task) => task.output === null)).toBe(true);
       // Cancelling again returns the run as it is.
       expect((await client.request(CancelRun, { id: startRun.id })).cancelRun.status).toBe('CANCELLED');

@@ -23,8 +23,8 @@ describe('the task queue', () => {
   });
   afterAll(() => lab?.close());
 
-  async function queuedRun(rows: number): Promise<string> {
-    const config = await runConfig(project.client, questionRows(rows), [{ baseUrl: 'http://127.0.0.1:9/v1' }]);
+  async function queuedRun(rows: number, config?: Awaited<ReturnType<typeof runConfig>>): Promise<string> {
+    config ??= await runConfig(project.client, questionRows(rows), [{ baseUrl: 'http://127.0.0.1:9/v1' }]);
     const { startRun } = await project.client.request(StartRun, {
       input: { experimentId: config.experimentId, datasetVersionId: config.datasetVersionId, promptVersionIds: [config.promptVersionId], modelIds: config.modelIds, evaluators: [] },
     });
@@ -95,4 +95,39 @@ describe('the task queue', () => {
     await lab.database.db.execute(sql`update runs set status = 'CANCELLING' where id = ${runId}`);
     expect(await repo.renew([{ id: a!.id, attempt: a!.attempts }], 30)).toEqual(new Map([[a!.id, 'CANCELLING']]));
   });
+
+  it("serialises claims on a model across runs, so a second claim counts the first one's tasks", async () => {
+    const config = await runConfig(project.client, questionRows(2), [{ baseUrl: 'http://127.0.0.1:9/v1' }]);
+    const [runA, runB] = [await queuedRun(2, config), await queuedRun(2, config)];
+    const modelId = fromGlobalId('Model', config.modelIds[0]!);
+    let releaseFirst!: () => void;
+    const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let firstLocked!: () => void;
+    const locked = new Promise<void>((resolve) => (firstLocked = resolve));
+    const first = lab.database.db.transaction(async (tx) => {
+      const r = repo.in(tx);
+      await r.lockRun(runA);
+      await r.lockModels([modelId]);
+      const candidates = await r.candidates(runA, modelId, 1);
+      await r.take(runA, candidates.map((c) => ({ id: c.id, reservedUsd: 0 })), 30);
+      firstLocked();
+      await firstHolds;
+    });
+    await locked;
+    let secondCounted: number | null = null;
+    const second = lab.database.db.transaction(async (tx) => {
+      const r = repo.in(tx);
+      await r.lockRun(runB);
+      await r.lockModels([modelId]);
+      secondCounted = (await r.inFlight(runB, [modelId]))[0]?.total ?? 0;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The second claim waits on the model while the first is open...
+    expect(secondCounted).toBeNull();
+    releaseFirst();
+    await Promise.all([first, second]);
+    // ...and then counts the task the first one took.
+    expect(secondCounted).toBe(1);
+  });
 });
+

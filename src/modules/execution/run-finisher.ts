@@ -10,6 +10,7 @@ import type { RunRow } from '../../db/schema.js';
 import { holdLease } from '../../workflow/leases.js';
 import type { Job } from '../../workflow/worker.js';
 import type { ArtifactsService } from '../artifacts/artifacts.service.js';
+import { CANCELLED_UNCLAIMED } from '../runs/runs.service.js';
 import { runFinishLeases, type TasksRepo } from '../runs/tasks.repo.js';
 
 const FINISH_LEASE_SECONDS = 120;
@@ -37,7 +38,7 @@ export class RunFinisher implements Job {
   async runOnce(signal?: AbortSignal): Promise<boolean> {
     // Tasks of a cancelled run that a dead worker held are cancelled here once their lease runs out.
     let reaped = 0;
-    for (const { id } of await this.tasks.cancellingRuns(16)) reaped += (await this.tasks.cancelUnheld(id))?.moved ?? 0;
+    for (const { id } of await this.tasks.cancellingRuns(16)) reaped += (await this.tasks.cancelUnheld(id, CANCELLED_UNCLAIMED))?.moved ?? 0;
     const [run] = await this.tasks.claimFinishable(1, FINISH_LEASE_SECONDS);
     if (!run) return reaped > 0;
     const claim = runFinishLeases.claimOf(run);

@@ -12,6 +12,7 @@ export function executionSettings(config: Config['worker'], overrides: { executo
   return {
     executor: {
       capacity: config.LAB_WORKER_CONCURRENCY,
+      prefetch: Math.ceil(config.LAB_WORKER_CONCURRENCY / 2),
       leaseSeconds: config.LAB_TASK_LEASE_SECONDS,
       maxTaskAttempts: 10,
       flushMs: 20,

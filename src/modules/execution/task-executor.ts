@@ -14,6 +14,8 @@ import { costUsd, RunContext, type RenderedPrompt } from './run-context.js';
 export interface ExecutorSettings {
   /** Calls this process keeps in flight across all runs. */
   capacity: number;
+  /** Tasks claimed ahead of a free slot (they count against the caps like calls in flight). */
+  prefetch: number;
   leaseSeconds: number;
   /** A task claimed more often than this fails instead of being tried again (a poison task, or a worker dying on it). */
   maxTaskAttempts: number;
@@ -29,11 +31,12 @@ class StopReason extends Error {
   }
 }
 
-interface InFlight {
+/** A task this worker holds under a lease: waiting in `ready`, or its call in flight. */
+interface Held {
   claim: Claim;
-  runId: string;
+  context: RunContext;
+  pick: Picked;
   controller: AbortController;
-  reservedUsd: number;
 }
 
 interface Picked {
@@ -44,6 +47,8 @@ interface Picked {
 }
 
 const RUN_CONTEXTS_KEPT = 64;
+export const CANCELLED_BEFORE_CALL = 'the run was cancelled before this task was called';
+export const CANCELLED_IN_FLIGHT = 'the run was cancelled while the call was in flight';
 /** After a claim that found less work than it asked for, look again after this long (or when a call ends). */
 const RECLAIM_AFTER_MS = 250;
 
@@ -57,15 +62,24 @@ export class TaskExecutor implements Job {
   readonly wakeTopic = 'jobs:tasks' as const;
   readonly idlePollMs = 1_000;
 
-  private readonly inFlight = new Map<string, InFlight>();
+  private readonly held = new Map<string, Held>();
+  /** Claimed ahead, waiting for a call slot: a slot that frees starts one at once, without a claim round-trip. */
+  private readonly ready: Held[] = [];
+  private calling = 0;
   private readonly pending = new Map<string, TaskOutcome[]>();
   private pendingCount = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private readonly contexts = new Map<string, RunContext>();
   private slotWaiters: (() => void)[] = [];
+  private workWaiters: (() => void)[] = [];
+  /** Calls ended so far: a claim loop that saw this move while it claimed does not wait for the next. */
+  private callsEnded = 0;
+  /** Tasks whose call ended here and whose outcome is not written yet. */
+  private readonly unsettled = new Map<string, string>();
   private renewTimer: NodeJS.Timeout | null = null;
   private cancelListener: AsyncIterator<unknown> | null = null;
+  private workListener: AsyncIterator<unknown> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -86,14 +100,17 @@ export class TaskExecutor implements Job {
       await this.drain();
       return false;
     }
-    const free = this.settings.capacity - this.inFlight.size;
-    const claimed = free > 0 ? await this.claim(free) : 0;
-    if (this.inFlight.size === 0) {
+    const free = this.settings.capacity + this.settings.prefetch - this.held.size;
+    const endedBefore = this.callsEnded;
+    const { claimed, found } = free > 0 ? await this.claim(free) : { claimed: 0, found: true };
+    if (this.held.size === 0) {
       await this.flush();
       return false;
     }
-    if (claimed < free) await this.nextSlot(RECLAIM_AFTER_MS, signal);
-    else await this.freeSlots(Math.max(1, Math.min(100, Math.ceil(this.settings.capacity / 4))), signal);
+    // A call that ends frees a slot, and under a cap room for another claim; with no work left,
+    // only new work (its wake-up) or the next look does.
+    // Calls that ended while claiming freed slots already: claim again at once rather than wait for the next.
+    if (this.callsEnded === endedBefore || !(found || claimed > 0)) await this.nextSlot(RECLAIM_AFTER_MS, found || claimed > 0, signal);
     if (signal?.aborted) await this.drain();
     return true;
   }
@@ -109,11 +126,16 @@ export class TaskExecutor implements Job {
     void (async () => {
       for await (const event of events) this.abortRun(event.runId, 'cancelled');
     })();
+    const work = this.pubsub.subscribe('jobs:tasks');
+    this.workListener = work;
+    void (async () => {
+      for await (const _event of work) this.wakeForWork();
+    })();
     signal?.addEventListener(
       'abort',
       () => {
-        for (const entry of this.inFlight.values()) entry.controller.abort(new StopReason('stopping'));
-        this.wakeSlots();
+        for (const entry of this.held.values()) entry.controller.abort(new StopReason('stopping'));
+        this.wakeForWork();
       },
       { once: true },
     );
@@ -121,21 +143,23 @@ export class TaskExecutor implements Job {
 
   /** Gives back every claim (the calls are aborted), writes what is pending, and stops the timers. */
   private async drain(): Promise<void> {
-    for (const entry of this.inFlight.values()) entry.controller.abort(new StopReason('stopping'));
-    while (this.inFlight.size > 0) await this.nextSlot(1_000);
+    for (const entry of this.held.values()) entry.controller.abort(new StopReason('stopping'));
+    while (this.held.size > 0) await this.nextSlot(1_000, true);
     await this.flush();
     if (this.renewTimer) clearInterval(this.renewTimer);
     this.renewTimer = null;
     await this.cancelListener?.return?.();
+    await this.workListener?.return?.();
     this.cancelListener = null;
+    this.workListener = null;
   }
 
   private abortRun(runId: string, kind: 'cancelled'): void {
-    for (const entry of this.inFlight.values()) if (entry.runId === runId) entry.controller.abort(new StopReason(kind));
+    for (const entry of this.held.values()) if (entry.context.runId === runId) entry.controller.abort(new StopReason(kind));
   }
 
   private async renew(): Promise<void> {
-    const entries = [...this.inFlight.values()];
+    const entries = [...this.held.values()];
     if (entries.length === 0) return;
     try {
       const held = await this.tasks.renew(
@@ -145,7 +169,7 @@ export class TaskExecutor implements Job {
       for (const entry of entries) {
         const runStatus = held.get(entry.claim.id);
         // Ended meanwhile: its outcome was already written, nothing to abort.
-        if (!this.inFlight.has(entry.claim.id)) continue;
+        if (!this.held.has(entry.claim.id)) continue;
         if (runStatus === undefined) entry.controller.abort(new StopReason('lease-lost'));
         else if (runStatus === 'CANCELLING' || runStatus === 'CANCELLED') entry.controller.abort(new StopReason('cancelled'));
       }
@@ -155,18 +179,24 @@ export class TaskExecutor implements Job {
     }
   }
 
-  /** Claims up to `want` tasks over the active runs, oldest run first, and starts them. */
-  private async claim(want: number): Promise<number> {
+  /**
+   * Claims up to `want` tasks over the active runs, oldest run first, and starts them; `found` is
+   * false when no run had a claimable task left (as opposed to caps that were full).
+   */
+  private async claim(want: number): Promise<{ claimed: number; found: boolean }> {
     let claimed = 0;
+    let found = false;
     for (const { id } of await this.tasks.activeRuns(16)) {
       if (claimed >= want) break;
       try {
-        claimed += await this.claimFromRun(id, want - claimed);
+        const fromRun = await this.claimFromRun(id, want - claimed);
+        claimed += fromRun.claimed;
+        found ||= fromRun.found;
       } catch (err) {
         this.logger.error({ err, runId: id }, 'could not claim tasks of a run; trying again shortly');
       }
     }
-    return claimed;
+    return { claimed, found };
   }
 
   private async context(runId: string): Promise<RunContext | undefined> {
@@ -180,60 +210,76 @@ export class TaskExecutor implements Job {
     return context;
   }
 
-  private async claimFromRun(runId: string, want: number): Promise<number> {
+  private async claimFromRun(runId: string, want: number): Promise<{ claimed: number; found: boolean }> {
     const context = await this.context(runId);
-    if (!context) return 0;
+    if (!context) return { claimed: 0, found: false };
     const modelIds = [...context.models.keys()];
-    const claimed = await this.db.transaction(async (tx): Promise<{ picked: (Picked & { attempt: number })[]; counters?: RunCounters | undefined }> => {
+    // Calls of this worker that ended but whose outcome is not written yet are no longer at the provider.
+    const ended = [...this.unsettled.keys()];
+    const unsettledInRun = ended.some((id) => this.unsettled.get(id) === runId);
+    const claimed = await this.db.transaction(async (tx): Promise<{ picked: (Picked & { attempt: number })[]; counters?: RunCounters | undefined; found: boolean }> => {
       const repo = this.tasks.in(tx);
       const run = await repo.lockRun(runId);
-      if (!run) return { picked: [] };
+      if (!run) return { picked: [], found: false };
       await repo.lockModels([...modelIds].sort());
-      const counts = new Map((await repo.inFlight(runId, modelIds)).map((c) => [c.modelId, c]));
+      const counts = new Map((await repo.inFlight(runId, modelIds, ended)).map((c) => [c.modelId, c]));
       const runInFlight = [...counts.values()].reduce((sum, c) => sum + c.inRun, 0);
       let runFree = run.concurrency === null ? Number.POSITIVE_INFINITY : run.concurrency - runInFlight;
       let budgetLeft = run.maxCostUsd === null ? Number.POSITIVE_INFINITY : run.maxCostUsd - run.costUsd - run.reservedUsd;
       let budgetBlocked: number | null = null;
+      let found = false;
       const picked: Picked[] = [];
       // An equal share of what is wanted for each model, so one model's backlog does not starve another's.
       for (const [i, modelId] of modelIds.entries()) {
         const model = context.models.get(modelId)!;
         const share = Math.ceil((want - picked.length) / (modelIds.length - i));
         const n = Math.min(share, runFree, model.snapshot.maxConcurrency - (counts.get(modelId)?.total ?? 0));
-        if (n <= 0) continue;
-        for (const task of await repo.candidates(runId, modelId, n)) {
+        if (n <= 0) {
+          found = true;
+          continue;
+        }
+        const candidates = await repo.candidates(runId, modelId, n);
+        found ||= candidates.length > 0;
+        for (const task of candidates) {
           const pick = this.prepare(context, task);
-          if (pick.reservedUsd > budgetLeft) {
+          // A task taken over from a dead worker gives back what that worker reserved for it.
+          const cost = pick.reservedUsd - task.reservedUsd;
+          if (cost > budgetLeft) {
             budgetBlocked = pick.reservedUsd;
             break;
           }
-          budgetLeft -= pick.reservedUsd;
+          budgetLeft -= cost;
           picked.push(pick);
           runFree -= 1;
         }
         if (budgetBlocked !== null) break;
       }
-      if (picked.length === 0 && budgetBlocked !== null && runInFlight === 0) {
-        // Nothing in flight can free budget: the run cannot go on.
+      if (picked.length === 0 && budgetBlocked !== null && runInFlight === 0 && !unsettledInRun) {
+        // Nothing in flight or unwritten can free budget: the run cannot go on.
         const spent = run.costUsd;
         await repo.setRunError(
           runId,
           `${BUDGET_ERROR_PREFIX} spent $${spent.toFixed(6)} of maxCostUsd $${run.maxCostUsd}; the next task could cost up to $${budgetBlocked.toFixed(6)}, so no further call was started.`,
         );
-        return { picked: [], counters: await repo.cancelUnheld(runId) };
+        return { picked: [], counters: await repo.cancelUnheld(runId, 'not run: the run stopped at its budget (maxCostUsd).'), found: false };
       }
-      if (picked.length === 0) return { picked: [] };
+      if (picked.length === 0) return { picked: [], found };
       const taken = await repo.take(
         runId,
         picked.map((p) => ({ id: p.task.id, reservedUsd: p.reservedUsd })),
         this.settings.leaseSeconds,
       );
       const attempts = new Map(taken.map((r) => [r.id, r.attempts]));
-      return { picked: picked.map((p) => ({ ...p, attempt: attempts.get(p.task.id)! })) };
+      return { picked: picked.map((p) => ({ ...p, attempt: attempts.get(p.task.id)! })), found: true };
     });
     if (claimed.counters) this.countersMoved(claimed.counters);
-    for (const pick of claimed.picked) void this.execute(context, pick, pick.attempt);
-    return claimed.picked.length;
+    for (const pick of claimed.picked) {
+      const entry: Held = { claim: { id: pick.task.id, attempt: pick.attempt }, context, pick, controller: new AbortController() };
+      this.held.set(pick.task.id, entry);
+      this.ready.push(entry);
+    }
+    this.startReady();
+    return { claimed: claimed.picked.length, found: claimed.found };
   }
 
   private prepare(context: RunContext, task: CandidateTask): Picked {
@@ -245,12 +291,17 @@ export class TaskExecutor implements Job {
     }
   }
 
-  /** One call, from its claim to its outcome; never throws. */
-  private async execute(context: RunContext, pick: Picked, attempt: number): Promise<void> {
+  /** Starts waiting tasks while call slots are free. */
+  private startReady(): void {
+    while (this.calling < this.settings.capacity && this.ready.length > 0) void this.execute(this.ready.shift()!);
+  }
+
+  /** One call, from its slot to its outcome; never throws. */
+  private async execute(entry: Held): Promise<void> {
+    const { context, pick, controller } = entry;
     const { task } = pick;
-    const controller = new AbortController();
-    const entry: InFlight = { claim: { id: task.id, attempt }, runId: context.runId, controller, reservedUsd: pick.reservedUsd };
-    this.inFlight.set(task.id, entry);
+    const attempt = entry.claim.attempt;
+    this.calling += 1;
     const base = { id: task.id, attempt, reservedUsd: pick.reservedUsd, renderedPrompt: pick.rendered?.prompt ?? null };
     let outcome: TaskOutcome | null;
     try {
@@ -258,14 +309,17 @@ export class TaskExecutor implements Job {
     } catch (err) {
       outcome = this.outcomeOfError(err, controller.signal, base, task.id);
     }
-    this.inFlight.delete(task.id);
-    // Its slot frees once the outcome is written (the flush wakes the claim loop): until then the
-    // database still counts the task in flight, and a claim would find the caps full.
+    this.calling -= 1;
+    this.held.delete(task.id);
     if (outcome) this.record(context.runId, outcome);
-    else this.wakeSlots();
+    this.callsEnded += 1;
+    this.startReady();
+    this.wakeSlots();
   }
 
-  private async call(context: RunContext, pick: Picked, attempt: number, signal: AbortSignal, base: OutcomeBase): Promise<TaskOutcome> {
+  private async call(context: RunContext, pick: Picked, attempt: number, signal: AbortSignal, base: OutcomeBase): Promise<TaskOutcome | null> {
+    // Cancelled, taken over or given back while it waited: no call.
+    if (signal.aborted) return this.outcomeOfStop(signal.reason as StopReason, base, CANCELLED_BEFORE_CALL);
     if (pick.renderError !== null) return ended(base, 'FAILED', { error: pick.renderError });
     if (attempt > this.settings.maxTaskAttempts) {
       return ended(base, 'FAILED', { error: `gave up after ${attempt - 1} attempts: each time the worker holding the task stopped or lost it.` });
@@ -291,13 +345,15 @@ export class TaskExecutor implements Job {
     });
   }
 
+  private outcomeOfStop(reason: StopReason, base: OutcomeBase, cancelled: string): TaskOutcome | null {
+    if (reason.kind === 'lease-lost') return null;
+    if (reason.kind === 'stopping') return ended(base, 'RELEASED', {});
+    return ended(base, 'CANCELLED', { error: cancelled });
+  }
+
   private outcomeOfError(err: unknown, signal: AbortSignal, base: OutcomeBase, taskId: string): TaskOutcome | null {
     const reason = signal.aborted ? signal.reason : null;
-    if (reason instanceof StopReason) {
-      if (reason.kind === 'lease-lost') return null;
-      if (reason.kind === 'stopping') return ended(base, 'RELEASED', {});
-      return ended(base, 'CANCELLED', { error: 'the run was cancelled while the call was in flight' });
-    }
+    if (reason instanceof StopReason) return this.outcomeOfStop(reason, base, CANCELLED_IN_FLIGHT);
     if (err instanceof CircuitOpenError) {
       return ended(base, 'QUEUED', { error: null, retryInSeconds: Math.max(1, Math.ceil(err.retryAfterMs / 1000)) });
     }
@@ -307,6 +363,7 @@ export class TaskExecutor implements Job {
   }
 
   private record(runId: string, outcome: TaskOutcome): void {
+    this.unsettled.set(outcome.id, runId);
     let list = this.pending.get(runId);
     if (!list) this.pending.set(runId, (list = []));
     list.push(outcome);
@@ -327,6 +384,7 @@ export class TaskExecutor implements Job {
       for (const [runId, outcomes] of batch) {
         try {
           const counters = await this.tasks.settle(runId, outcomes);
+          for (const outcome of outcomes) this.unsettled.delete(outcome.id);
           if (counters) this.countersMoved(counters);
         } catch (err) {
           // Kept for the next flush: the leases outlive a short outage, and the fence makes a late write safe.
@@ -334,7 +392,6 @@ export class TaskExecutor implements Job {
           for (const outcome of outcomes) this.record(runId, outcome);
         }
       }
-      this.wakeSlots();
     });
     return this.flushing;
   }
@@ -350,8 +407,15 @@ export class TaskExecutor implements Job {
     for (const wake of waiters) wake();
   }
 
-  /** Resolves when a call ends, after `ms`, or when the worker stops. */
-  private nextSlot(ms: number, signal?: AbortSignal): Promise<void> {
+  private wakeForWork(): void {
+    const waiters = this.workWaiters;
+    this.workWaiters = [];
+    for (const wake of waiters) wake();
+    this.wakeSlots();
+  }
+
+  /** Resolves after `ms`, when new work is announced, on stopping, or (onCompletion) when a call ends. */
+  private nextSlot(ms: number, onCompletion: boolean, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
@@ -359,13 +423,8 @@ export class TaskExecutor implements Job {
         clearTimeout(timer);
         resolve();
       }
-      this.slotWaiters.push(done);
+      (onCompletion ? this.slotWaiters : this.workWaiters).push(done);
     });
-  }
-
-  /** Resolves once `n` slots are free (or the worker stops). */
-  private async freeSlots(n: number, signal?: AbortSignal): Promise<void> {
-    while (this.settings.capacity - this.inFlight.size < n && !signal?.aborted) await this.nextSlot(RECLAIM_AFTER_MS, signal);
   }
 }
 

@@ -40,6 +40,9 @@ export const RUN_LIMITS = {
   maxConcurrency: 10_000,
 };
 
+/** The error of a task cancelled before any worker held it (or after its worker died). */
+export const CANCELLED_UNCLAIMED = 'the run was cancelled before this task ran';
+
 /** How the error of a run stopped by its budget starts. */
 export const BUDGET_ERROR_PREFIX = 'budget exceeded:';
 
@@ -164,7 +167,7 @@ export class RunsService {
     if (FINAL.has(run.status)) throw conflict(`The run already ended ${run.status}; there is nothing to cancel.`);
     const cancelling = await this.repo.markCancelling(projectId, runId);
     if (!cancelling) return this.cancel(projectId, runId);
-    await this.tasks.cancelUnheld(runId);
+    await this.tasks.cancelUnheld(runId, CANCELLED_UNCLAIMED);
     this.pubsub.publish('runs:cancelled', { runId });
     this.pubsub.publish('jobs:run-finish', { runId });
     return this.get(projectId, runId);

@@ -29,6 +29,8 @@ export type ClaimableRun = {
 /** A task that may be claimed, with the dataset row it runs on. */
 export type CandidateTask = {
   id: string;
+  /** What an earlier claim (of a worker that died) reserved against the budget; released when it is taken. */
+  reservedUsd: number;
   status: TaskStatus;
   attempts: number;
   seq: number;
@@ -154,17 +156,21 @@ export class TasksRepo extends Repo {
     await this.db.execute(sql`select pg_advisory_xact_lock(7020412, hashtext(m)) from unnest(${sql.param(modelIds)}::text[]) as m`);
   }
 
-  /** Calls in flight (RUNNING under a live lease) per model, in all runs and in this run. */
-  async inFlight(runId: string, modelIds: string[]): Promise<{ modelId: string; total: number; inRun: number }[]> {
+  /**
+   * Calls in flight (RUNNING under a live lease) per model, in all runs and in this run; `ended`
+   * are tasks whose call the asking worker saw end but whose outcome it has not written yet.
+   */
+  async inFlight(runId: string, modelIds: string[], ended: string[] = []): Promise<{ modelId: string; total: number; inRun: number }[]> {
     return this.db.execute(sql`select model_id as "modelId", count(*)::int as total, (count(*) filter (where run_id = ${runId}))::int as "inRun"
       from tasks where model_id = any(${sql.param(modelIds)}::uuid[]) and status = 'RUNNING' and lease_until > now()
+        and id <> all(${sql.param(ended)}::uuid[])
       group by model_id`);
   }
 
   /** Up to `limit` claimable tasks of one model of the run in order, locked; others' locked rows are skipped. */
   async candidates(runId: string, modelId: string, limit: number): Promise<CandidateTask[]> {
     // No alias for tasks: the lease unit's conditions name the table.
-    return this.db.execute<CandidateTask>(sql`select tasks.id, tasks.status, tasks.attempts, tasks.seq, tasks.row_index as "rowIndex", tasks.repetition,
+    return this.db.execute<CandidateTask>(sql`select tasks.id, tasks.reserved_usd as "reservedUsd", tasks.status, tasks.attempts, tasks.seq, tasks.row_index as "rowIndex", tasks.repetition,
         tasks.prompt_version_id as "promptVersionId", tasks.model_id as "modelId", rr.input, rr.expected
       from tasks join run_rows rr on rr.run_id = tasks.run_id and rr.row_index = tasks.row_index
       where tasks.run_id = ${runId} and tasks.model_id = ${modelId} and tasks.status in ('QUEUED', 'RUNNING') and ${taskLeases.isFree()}
@@ -243,13 +249,13 @@ export class TasksRepo extends Repo {
    * with the counters; for cancelRun, a failed budget, and the tasks of a dead worker in a
    * CANCELLING run.
    */
-  async cancelUnheld(runId: string): Promise<RunCounters | undefined> {
+  async cancelUnheld(runId: string, why: string): Promise<RunCounters | undefined> {
     const [counters] = await this.db.execute<RunCounters>(sql`with
       c as (select id, status as old, reserved_usd from tasks
         where run_id = ${runId} and status in ('QUEUED', 'RUNNING') and (status = 'QUEUED' or ${taskLeases.isFree()})
         for update skip locked),
       written as (
-        update tasks t set status = 'CANCELLED', lease_until = null, reserved_usd = 0, finished_at = now()
+        update tasks t set status = 'CANCELLED', error = ${why}, lease_until = null, reserved_usd = 0, finished_at = now()
         from c where t.id = c.id
         returning c.old, c.reserved_usd),
       moved as (select old, 'CANCELLED'::task_status as new, 0 as pt, 0 as ct, 0::float8 as cost, reserved_usd as released from written),
