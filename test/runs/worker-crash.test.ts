@@ -73,17 +73,14 @@ describe('two worker processes, one killed with SIGKILL mid-run', () => {
       input: { experimentId: config.experimentId, datasetVersionId: config.datasetVersionId, promptVersionIds: [config.promptVersionId], modelIds: config.modelIds, evaluators: [], repetitions: 2 },
     });
     const runId = fromGlobalId('Run', startRun.id);
-    // Kill the first worker while it holds tasks: once more tasks are held than one worker can hold
-    // (8 calls and 4 claimed ahead), both hold some (a worker may join late, when it missed its wake-up).
+    // Kill the first worker while it has calls in flight: each worker makes at most 8 calls at once,
+    // so more than 8 at the provider means both do (a worker may join late, when it missed its wake-up).
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const [state] = await sql<{ running: number; succeeded: number }[]>`
-        select count(*) filter (where status = 'RUNNING' and lease_until > now())::int as running,
-          count(*) filter (where status = 'SUCCEEDED')::int as succeeded
-        from tasks where run_id = ${runId}`;
-      if (state!.running > 12 && state!.succeeded >= 20) break;
-      if (Date.now() > deadline) throw new Error(`the run did not get under way on both workers: ${JSON.stringify(state)}`);
-      await new Promise((r) => setTimeout(r, 20));
+      const [state] = await sql<{ succeeded: number }[]>`select count(*)::int as succeeded from tasks where run_id = ${runId} and status = 'SUCCEEDED'`;
+      if (fake.inFlight() > 8 && state!.succeeded >= 20) break;
+      if (Date.now() > deadline) throw new Error(`the run did not get under way on both workers: ${fake.inFlight()} calls in flight, ${state!.succeeded} succeeded`);
+      await new Promise((r) => setTimeout(r, 5));
     }
     workers[0]!.kill('SIGKILL');
 
