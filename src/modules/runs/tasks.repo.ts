@@ -126,10 +126,16 @@ function countersCtes(runId: string): SQL {
  * are taken with `FOR UPDATE SKIP LOCKED`. Every later write is fenced by the claim's attempt.
  */
 export class TasksRepo extends Repo {
-  /** Runs with work that may be claimable, oldest first. */
+  /**
+   * Runs with a claimable task, oldest first: QUEUED tasks by the counter, or RUNNING tasks no live
+   * lease holds (a dead or stopped worker's), found through the unfinished-tasks index. A run whose
+   * every remaining task is held costs no claim transaction.
+   */
   async activeRuns(limit: number): Promise<{ id: string }[]> {
     return this.db.execute<{ id: string }>(sql`select id from runs
-      where status in ('QUEUED', 'RUNNING') and error is null and (queued_tasks > 0 or running_tasks > 0)
+      where status in ('QUEUED', 'RUNNING') and error is null
+        and (queued_tasks > 0 or (running_tasks > 0 and exists (
+          select 1 from tasks where tasks.run_id = runs.id and tasks.status in ('QUEUED', 'RUNNING') and ${taskLeases.isFree()})))
       order by created_at limit ${limit}`);
   }
 
