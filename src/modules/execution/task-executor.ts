@@ -107,10 +107,10 @@ export class TaskExecutor implements Job {
       await this.flush();
       return false;
     }
-    // A call that ends frees a slot, and under a cap room for another claim; with no work left,
-    // only new work (its wake-up) or the next look does.
-    // Calls that ended while claiming freed slots already: claim again at once rather than wait for the next.
-    if (this.callsEnded === endedBefore || !(found || claimed > 0)) await this.nextSlot(RECLAIM_AFTER_MS, found || claimed > 0, signal);
+    // Calls that ended while it claimed made room already: claim again at once. Otherwise wait for a
+    // call to end (a slot, and room under the caps), or, with no work left, for new work or the next look.
+    const work = found || claimed > 0;
+    if (!work || this.callsEnded === endedBefore) await this.nextSlot(RECLAIM_AFTER_MS, work, signal);
     if (signal?.aborted) await this.drain();
     return true;
   }
