@@ -199,6 +199,8 @@ export const runs = pgTable(
     costUsd: doublePrecision('cost_usd').notNull().default(0),
     /** Worst-case cost of the calls in flight, held against maxCostUsd until each call settles. */
     reservedUsd: doublePrecision('reserved_usd').notNull().default(0),
+    /** The sequence number of the run's last event (run_events); events are numbered from 1 without gaps. */
+    lastSequence: integer('last_sequence').notNull().default(0),
     /** The finisher (results.jsonl, final status) holds the run under this lease. */
     leaseUntil: ts('lease_until'),
     finishAttempts: integer('finish_attempts').notNull().default(0),
@@ -210,6 +212,27 @@ export const runs = pgTable(
     index('runs_experiment_idx').on(t.experimentId, t.createdAt, t.id),
     index('runs_active_idx').on(t.createdAt).where(sql`${t.status} in ('QUEUED', 'RUNNING', 'CANCELLING')`),
   ],
+);
+
+/**
+ * Every state change of a run and its tasks, numbered per run without gaps in the statement that
+ * made the change; what runProgress replays before it goes live. The payload is the task as it
+ * became (or the run's new status) and the run's progress after the write.
+ */
+export const runEvents = pgTable(
+  'run_events',
+  {
+    runId: uuid('run_id').notNull().references(() => runs.id, { onDelete: 'cascade' }),
+    sequence: integer('sequence').notNull(),
+    /** The task as it became; null for a run status change. */
+    task: jsonb('task').$type<Record<string, unknown>>(),
+    /** The run's new status; null for a task change. */
+    status: runStatusEnum('status'),
+    error: text('error'),
+    progress: jsonb('progress').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.sequence] })],
 );
 
 /** What a run was started with, frozen: later edits to a model or prompt do not change a started run. */
@@ -317,5 +340,6 @@ export type RunRow = typeof runs.$inferSelect;
 export type DatasetRow = typeof datasets.$inferSelect;
 export type DatasetVersionRow = typeof datasetVersions.$inferSelect;
 export type TaskRow = typeof tasks.$inferSelect;
+export type RunEventRow = typeof runEvents.$inferSelect;
 export type TaskStatus = (typeof taskStatusEnum.enumValues)[number];
 export type ArtifactRow = typeof artifacts.$inferSelect;

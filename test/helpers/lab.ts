@@ -65,6 +65,8 @@ export interface TestLabOptions {
   blobs?: 'local' | 's3';
   /** Runs the background jobs in process, on a database of the lab's own so no other lab's worker takes its jobs. */
   worker?: boolean;
+  /** Another API process: this lab's server over that lab's database (its Redis too, when both use it). */
+  sameDatabaseAs?: TestLab;
   /** Which jobs the in-process worker runs (default all), by name. */
   jobs?: (name: string) => boolean;
   /** A database of the lab's own, cloned from the migrated template (implied by worker). */
@@ -129,10 +131,11 @@ function testBlobStore(kind: 'local' | 's3'): { root: string | null; create: (se
 /** The real server on a free port over the test database: real HTTP, real WebSocket. */
 export async function startTestLab(options: TestLabOptions = {}): Promise<TestLab> {
   let statements = 0;
-  const own = options.worker || options.isolated ? await ownDatabase() : null;
+  const own = options.sameDatabaseAs ? null : options.worker || options.isolated ? await ownDatabase() : null;
   // The driver's own catalog query on each new pool connection is not the application's round-trip.
   const countStatement = (query: string) => void (query.includes('pg_catalog.pg_type') || statements++);
-  const database = connectDatabase(own?.url ?? inject('databaseUrl'), { poolSize: options.poolSize ?? 5, onQuery: countStatement });
+  const databaseUrl = options.sameDatabaseAs?.databaseUrl ?? own?.url ?? inject('databaseUrl');
+  const database = connectDatabase(databaseUrl, { poolSize: options.poolSize ?? 5, onQuery: countStatement });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const { pubsub, close: closePubSub } = createLabPubSub(options.redis ? TEST_REDIS_URL : process.env.TEST_REDIS_URL, logger);
   const blobStore = testBlobStore(options.blobs ?? 'local');
@@ -161,7 +164,7 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     database,
     secrets,
     secretKeyHex: secretKey.toString('hex'),
-    databaseUrl: own?.url ?? inject('databaseUrl'),
+    databaseUrl,
     blobRoot: blobStore.root,
     graphqlUrl,
     wsUrl: graphqlUrl.replace(/^http/, 'ws'),

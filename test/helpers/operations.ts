@@ -624,3 +624,44 @@ export const DemoRunInputs = graphql(`
     }
   }
 `);
+
+export const RunProgressSub = graphql(`
+  subscription RunProgressSub($runId: ID!, $afterSequence: Int) {
+    runProgress(runId: $runId, afterSequence: $afterSequence) {
+      __typename
+      ... on TaskUpdated {
+        sequence
+        runId
+        task {
+          id
+          status
+          output
+          attempts
+          usage {
+            promptTokens
+          }
+        }
+        progress {
+          total
+          queued
+          running
+          succeeded
+          failed
+          cancelled
+          fraction
+        }
+      }
+      ... on RunStatusChanged {
+        sequence
+        runId
+        status
+        error
+        progress {
+          total
+          succeeded
+          fraction
+        }
+      }
+    }
+  }
+`);

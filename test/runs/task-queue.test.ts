@@ -51,7 +51,7 @@ describe('the task queue', () => {
       const r = repo.in(tx);
       const [{ model_id }] = (await tx.execute(sql`select model_id from tasks where run_id = ${runId} limit 1`)) as unknown as [{ model_id: string }];
       const candidates = await r.candidates(runId, model_id, n);
-      return r.take(runId, candidates.map((c) => ({ id: c.id, reservedUsd: 0 })), 30);
+      return (await r.take(runId, candidates.map((c) => ({ id: c.id, reservedUsd: 0 })), 30)).claimed;
     });
   }
 

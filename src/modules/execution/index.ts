@@ -22,7 +22,7 @@ export const executionModule = defineModule({
       execution.executor,
       logger.child({ job: 'tasks' }),
     );
-    const finisher = new RunFinisher(tasks, service(artifactsModule), logger.child({ job: 'run-finisher' }));
+    const finisher = new RunFinisher(tasks, service(artifactsModule), pubsub, logger.child({ job: 'run-finisher' }));
     return { service: { executor }, jobs: [executor, finisher] };
   },
 });

@@ -10,6 +10,8 @@ import type { RunRow } from '../../db/schema.js';
 import { holdLease } from '../../workflow/leases.js';
 import type { Job } from '../../workflow/worker.js';
 import type { ArtifactsService } from '../artifacts/artifacts.service.js';
+import type { LabPubSub } from '../../storage/pubsub.js';
+import { publishRunEvents } from '../runs/run-events.js';
 import { CANCELLED_UNCLAIMED } from '../runs/runs.service.js';
 import { runFinishLeases, type TasksRepo } from '../runs/tasks.repo.js';
 
@@ -30,15 +32,18 @@ export class RunFinisher implements Job {
   constructor(
     private readonly tasks: TasksRepo,
     private readonly artifacts: ArtifactsService,
+    private readonly pubsub: LabPubSub,
     private readonly logger: Logger,
-    /** Told when a run reaches its final status (run events hook in here). */
-    private readonly onFinished: (runId: string) => void = () => {},
   ) {}
 
   async runOnce(signal?: AbortSignal): Promise<boolean> {
     // Tasks of a cancelled run that a dead worker held are cancelled here once their lease runs out.
     let reaped = 0;
-    for (const { id } of await this.tasks.cancellingRuns(16)) reaped += (await this.tasks.cancelUnheld(id, CANCELLED_UNCLAIMED))?.moved ?? 0;
+    for (const { id } of await this.tasks.cancellingRuns(16)) {
+      const counters = await this.tasks.cancelUnheld(id, CANCELLED_UNCLAIMED);
+      publishRunEvents(this.pubsub, counters?.events);
+      reaped += counters?.moved ?? 0;
+    }
     const [run] = await this.tasks.claimFinishable(1, FINISH_LEASE_SECONDS);
     if (!run) return reaped > 0;
     const claim = runFinishLeases.claimOf(run);
@@ -52,9 +57,10 @@ export class RunFinisher implements Job {
       const file = await this.writeResults(run, join(dir, 'results.jsonl'), held.signal);
       await this.artifacts.storeGenerated(run.projectId, run.id, 'results.jsonl', 'application/x-ndjson', file);
       const { status, error } = await this.finalStatus(run);
-      if (await this.tasks.complete(claim, status, error)) {
+      const event = await this.tasks.complete(claim, status, error);
+      if (event) {
+        publishRunEvents(this.pubsub, [event]);
         this.logger.info({ runId: run.id, status }, 'run finished');
-        this.onFinished(run.id);
       }
     } catch (err) {
       if (held.signal.aborted) {

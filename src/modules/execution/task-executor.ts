@@ -8,7 +8,8 @@ import type { LabPubSub } from '../../storage/pubsub.js';
 import type { Claim } from '../../workflow/leases.js';
 import type { Job } from '../../workflow/worker.js';
 import { BUDGET_ERROR_PREFIX } from '../runs/runs.service.js';
-import { TasksRepo, type CandidateTask, type OutcomeStatus, type RunCounters, type TaskOutcome } from '../runs/tasks.repo.js';
+import { publishRunEvents } from '../runs/run-events.js';
+import { TasksRepo, type RunEventJson, type CandidateTask, type OutcomeStatus, type RunCounters, type TaskOutcome } from '../runs/tasks.repo.js';
 import { costUsd, RunContext, type RenderedPrompt } from './run-context.js';
 
 export interface ExecutorSettings {
@@ -217,7 +218,7 @@ export class TaskExecutor implements Job {
     // Calls of this worker that ended but whose outcome is not written yet are no longer at the provider.
     const ended = [...this.unsettled.keys()];
     const unsettledInRun = ended.some((id) => this.unsettled.get(id) === runId);
-    const claimed = await this.db.transaction(async (tx): Promise<{ picked: (Picked & { attempt: number })[]; counters?: RunCounters | undefined; found: boolean }> => {
+    const claimed = await this.db.transaction(async (tx): Promise<{ picked: (Picked & { attempt: number })[]; counters?: RunCounters | undefined; found: boolean; events?: RunEventJson[] }> => {
       const repo = this.tasks.in(tx);
       const run = await repo.lockRun(runId);
       if (!run) return { picked: [], found: false };
@@ -269,10 +270,11 @@ export class TaskExecutor implements Job {
         picked.map((p) => ({ id: p.task.id, reservedUsd: p.reservedUsd })),
         this.settings.leaseSeconds,
       );
-      const attempts = new Map(taken.map((r) => [r.id, r.attempts]));
-      return { picked: picked.map((p) => ({ ...p, attempt: attempts.get(p.task.id)! })), found: true };
+      const attempts = new Map(taken.claimed.map((r) => [r.id, r.attempts]));
+      return { picked: picked.map((p) => ({ ...p, attempt: attempts.get(p.task.id)! })), found: true, events: taken.events };
     });
     if (claimed.counters) this.countersMoved(claimed.counters);
+    if (claimed.events) publishRunEvents(this.pubsub, claimed.events);
     for (const pick of claimed.picked) {
       const entry: Held = { claim: { id: pick.task.id, attempt: pick.attempt }, context, pick, controller: new AbortController() };
       this.held.set(pick.task.id, entry);
@@ -397,6 +399,7 @@ export class TaskExecutor implements Job {
   }
 
   private countersMoved(counters: RunCounters): void {
+    publishRunEvents(this.pubsub, counters.events);
     this.onCounters(counters);
     if (counters.queuedTasks === 0 && counters.runningTasks === 0) this.pubsub.publish('jobs:run-finish', { runId: counters.runId });
   }

@@ -1,6 +1,7 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import { runRows, runs, runSnapshots, type ModelSnapshot, type PromptVersionSnapshot, type RunRow } from '../../db/schema.js';
 import { anyId, Repo } from '../../storage/postgres.js';
+import { progressJson, type RunEventJson } from './tasks.repo.js';
 import { afterCreatedAt, firstPerParent, keysetValues, newestFirst } from '../common/keyset.js';
 import type { RunStatus } from './runs.types.js';
 
@@ -48,9 +49,13 @@ export class RunsRepo extends Repo {
     ).execute({ projectId, experimentIds, status });
   }
 
-  async insertRun(values: Omit<typeof runs.$inferInsert, 'id' | 'createdAt' | 'status'>): Promise<RunRow> {
-    const [row] = await this.db.insert(runs).values(values).returning();
-    return row!;
+  /** A new QUEUED run with its first event (sequence 1, QUEUED). */
+  async insertRun(values: Omit<typeof runs.$inferInsert, 'id' | 'createdAt' | 'status' | 'lastSequence'>): Promise<{ run: RunRow; event: RunEventJson }> {
+    const [row] = await this.db.insert(runs).values({ ...values, lastSequence: 1 }).returning();
+    const [event] = await this.db.execute<RunEventJson>(sql`insert into run_events (run_id, sequence, task, status, error, progress)
+      select id, 1, null, status, null, ${progressJson(sql`runs`)} from runs where id = ${row!.id}
+      returning run_id, sequence, task, status, error, progress`);
+    return { run: row!, event: event! };
   }
 
   async insertSnapshot(runId: string, models: ModelSnapshot[], promptVersions: PromptVersionSnapshot[]): Promise<void> {
@@ -79,31 +84,17 @@ export class RunsRepo extends Repo {
       cross join generate_series(0, ${repetitions - 1}) as rep`);
   }
 
-  /** QUEUED or RUNNING becomes CANCELLING; undefined when the run was in another state. */
-  async markCancelling(projectId: string, runId: string): Promise<RunRow | undefined> {
-    const [row] = await this.db
-      .update(runs)
-      .set({ status: 'CANCELLING' })
-      .where(and(eq(runs.projectId, projectId), eq(runs.id, runId), sql`${runs.status} in ('QUEUED', 'RUNNING')`))
-      .returning();
-    return row;
-  }
 
-  /** Copies the frozen config, the rows and the tasks that did not succeed of one run into another; returns the task count. */
-  async copyUnsucceeded(fromRunId: string, toRunId: string): Promise<number> {
+  /** Copies the frozen config, the rows and the tasks that did not succeed of one (ended) run into another. */
+  async copyUnsucceeded(fromRunId: string, toRunId: string): Promise<void> {
     await this.db.execute(sql`insert into run_snapshots (run_id, models, prompt_versions)
       select ${toRunId}, models, prompt_versions from run_snapshots where run_id = ${fromRunId}`);
     await this.db.execute(sql`insert into run_rows (run_id, row_index, input, expected)
       select ${toRunId}, row_index, input, expected from run_rows rr where rr.run_id = ${fromRunId}
         and exists (select 1 from tasks t where t.run_id = ${fromRunId} and t.row_index = rr.row_index and t.status <> 'SUCCEEDED')`);
-    const [counted] = await this.db.execute<{ n: number }>(sql`with copied as (
-        insert into tasks (project_id, run_id, seq, row_index, repetition, prompt_version_id, model_id)
-        select project_id, ${toRunId}, (row_number() over (order by seq) - 1)::int, row_index, repetition, prompt_version_id, model_id
-        from tasks where run_id = ${fromRunId} and status <> 'SUCCEEDED'
-        returning 1)
-      select count(*)::int as n from copied`);
-    await this.db.update(runs).set({ totalTasks: counted!.n, queuedTasks: counted!.n }).where(eq(runs.id, toRunId));
-    return counted!.n;
+    await this.db.execute(sql`insert into tasks (project_id, run_id, seq, row_index, repetition, prompt_version_id, model_id)
+      select project_id, ${toRunId}, (row_number() over (order by seq) - 1)::int, row_index, repetition, prompt_version_id, model_id
+      from tasks where run_id = ${fromRunId} and status <> 'SUCCEEDED'`);
   }
 }
 

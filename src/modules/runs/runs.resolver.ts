@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { badInput } from '../../common/errors.js';
 import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
@@ -11,7 +11,8 @@ import { DatasetVersion } from '../datasets/datasets.types.js';
 import { JSONScalar } from '../common/node.types.js';
 import { StartRunInput } from './runs.inputs.js';
 import type { StartRunSpec } from './runs.service.js';
-import { Run, RunConnection, RunStatus, Task, TaskConnection, TaskStatus } from './runs.types.js';
+import { Run, RunConnection, RunProgressEvent, runEventOf, RunStatus, RunStatusChanged, Task, TaskConnection, TaskStatus, TaskUpdated } from './runs.types.js';
+import type { RunEventJson } from './tasks.repo.js';
 
 /** The newest run of an experiment is the first of its unfiltered runs. */
 const NO_FILTER = { after: null, status: null };
@@ -43,6 +44,26 @@ export class RunResolver {
   @Mutation(() => Run, { description: "A new run of the same config over the ended run's tasks that did not succeed, within what is left of its budget (RESEARCHER)." })
   async retryRun(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Run> {
     return Run.fromRow(await ctx.services.runs.retry(ctx.viewer.projectId, fromGlobalId('Run', id)));
+  }
+
+  @Authorized<RoleName>('VIEWER')
+  @Subscription(() => RunProgressEvent, {
+    description:
+      "The run's events from after afterSequence (default: all of them): stored ones first, then live ones, each once and in order; ends after its final status.",
+    subscribe: async ({ args, context }: SubscribeResolverData<unknown, { runId: string; afterSequence?: number | null }, Context>) => {
+      const runId = fromGlobalId('Run', args.runId, 'runId');
+      await context.loaders.runById.load(runId); // NOT_FOUND before subscribing to another project's run
+      const after = args.afterSequence ?? 0;
+      if (!Number.isInteger(after) || after < 0) throw badInput(`afterSequence: must be 0 or more (got ${after}).`, 'afterSequence');
+      return context.services.runs.events(runId, after);
+    },
+  })
+  runProgress(
+    @Root() event: RunEventJson,
+    @Arg('runId', () => ID, { description: 'The run to watch.' }) _runId: string,
+    @Arg('afterSequence', () => Int, { nullable: true, description: 'The last sequence number the client has; 0 or absent replays every event.' }) _after?: number,
+  ): TaskUpdated | RunStatusChanged {
+    return runEventOf(event);
   }
 
   @FieldResolver(() => DatasetVersion, { description: 'The dataset version its rows come from.' })

@@ -8,7 +8,8 @@ import type { ExperimentsService } from '../experiments/experiments.service.js';
 import type { ModelsService } from '../models/models.service.js';
 import type { PromptsService } from '../prompts/prompts.service.js';
 import type { RunsRepo } from './runs.repo.js';
-import type { TasksRepo } from './tasks.repo.js';
+import { publishRunEvents, runEventStream } from './run-events.js';
+import type { RunEventJson, TasksRepo } from './tasks.repo.js';
 
 export interface EvaluatorSpec {
   kind: EvaluatorKind;
@@ -133,7 +134,7 @@ export class RunsService {
     };
     const run = await this.db.transaction(async (tx) => {
       const repo = this.repo.in(tx);
-      const inserted = await repo.insertRun({
+      const { run: inserted, event } = await repo.insertRun({
         projectId,
         experimentId: experiment.id,
         datasetVersionId: version.id,
@@ -150,10 +151,11 @@ export class RunsService {
       await repo.insertSnapshot(inserted.id, snapshot.models, snapshot.promptVersions);
       await repo.insertRows(inserted.id, rows);
       await repo.expandTasks(projectId, inserted.id, rows.length, promptVersionIds, modelIds, repetitions);
-      return inserted;
+      return { run: inserted, event };
     });
-    this.pubsub.publish('jobs:tasks', { runId: run.id });
-    return run;
+    publishRunEvents(this.pubsub, [run.event]);
+    this.pubsub.publish('jobs:tasks', { runId: run.run.id });
+    return run.run;
   }
 
   /**
@@ -165,12 +167,18 @@ export class RunsService {
     const run = await this.get(projectId, runId);
     if (run.status === 'CANCELLING' || run.status === 'CANCELLED') return run;
     if (FINAL.has(run.status)) throw conflict(`The run already ended ${run.status}; there is nothing to cancel.`);
-    const cancelling = await this.repo.markCancelling(projectId, runId);
+    const cancelling = await this.tasks.markCancelling(projectId, runId);
     if (!cancelling) return this.cancel(projectId, runId);
-    await this.tasks.cancelUnheld(runId, CANCELLED_UNCLAIMED);
+    publishRunEvents(this.pubsub, [cancelling]);
+    publishRunEvents(this.pubsub, (await this.tasks.cancelUnheld(runId, CANCELLED_UNCLAIMED))?.events);
     this.pubsub.publish('runs:cancelled', { runId });
     this.pubsub.publish('jobs:run-finish', { runId });
     return this.get(projectId, runId);
+  }
+
+  /** The run's events after `afterSequence`, stored then live, each once (the caller checked the run is the project's). */
+  events(runId: string, afterSequence: number): AsyncGenerator<RunEventJson> {
+    return runEventStream(this.pubsub, (after, limit) => this.tasks.eventsAfter(runId, after, limit), runId, afterSequence);
   }
 
   /** A new run of the same frozen config over the tasks of an ended run that did not succeed. */
@@ -190,7 +198,8 @@ export class RunsService {
     }
     const run = await this.db.transaction(async (tx) => {
       const repo = this.repo.in(tx);
-      const inserted = await repo.insertRun({
+      const unsucceeded = original.totalTasks - original.succeededTasks;
+      const { run: inserted, event } = await repo.insertRun({
         projectId,
         experimentId: original.experimentId,
         datasetVersionId: original.datasetVersionId,
@@ -202,14 +211,15 @@ export class RunsService {
         maxCostUsd: budgetLeft,
         sampleLimit: original.sampleLimit,
         retryOfRunId: original.id,
-        totalTasks: 0,
-        queuedTasks: 0,
+        totalTasks: unsucceeded,
+        queuedTasks: unsucceeded,
       });
-      const total = await repo.copyUnsucceeded(original.id, inserted.id);
-      return { ...inserted, totalTasks: total, queuedTasks: total };
+      await repo.copyUnsucceeded(original.id, inserted.id);
+      return { run: inserted, event };
     });
-    this.pubsub.publish('jobs:tasks', { runId: run.id });
-    return run;
+    publishRunEvents(this.pubsub, [run.event]);
+    this.pubsub.publish('jobs:tasks', { runId: run.run.id });
+    return run.run;
   }
 
   private async checkEvaluators(projectId: string, specs: readonly EvaluatorSpec[]): Promise<RunRow['evaluators']> {

@@ -1,7 +1,8 @@
-import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { createUnionType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { runStatusEnum, taskStatusEnum, type RunRow, type TaskRow } from '../../db/schema.js';
 import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
+import type { RunEventJson } from './tasks.repo.js';
 import { enumObject } from '../common/enums.js';
 import { DateTime, JSONScalar, Node } from '../common/node.types.js';
 
@@ -61,18 +62,34 @@ export class RunProgress {
   etaSeconds!: number | null;
 
   static of(row: RunRow, now = Date.now()): RunProgress {
-    const ended = row.succeededTasks + row.failedTasks + row.cancelledTasks;
-    const remaining = row.totalTasks - ended;
-    const elapsed = row.startedAt ? (now - row.startedAt.getTime()) / 1000 : 0;
+    return RunProgress.fromCounts(
+      {
+        total: row.totalTasks,
+        queued: row.queuedTasks,
+        running: row.runningTasks,
+        succeeded: row.succeededTasks,
+        failed: row.failedTasks,
+        cancelled: row.cancelledTasks,
+      },
+      row.startedAt,
+      row.finishedAt,
+      now,
+    );
+  }
+
+  static fromCounts(
+    counts: { total: number; queued: number; running: number; succeeded: number; failed: number; cancelled: number },
+    startedAt: Date | null,
+    finishedAt: Date | null,
+    now = Date.now(),
+  ): RunProgress {
+    const ended = counts.succeeded + counts.failed + counts.cancelled;
+    const remaining = counts.total - ended;
+    const elapsed = startedAt ? (now - startedAt.getTime()) / 1000 : 0;
     return Object.assign(new RunProgress(), {
-      total: row.totalTasks,
-      queued: row.queuedTasks,
-      running: row.runningTasks,
-      succeeded: row.succeededTasks,
-      failed: row.failedTasks,
-      cancelled: row.cancelledTasks,
-      fraction: row.totalTasks === 0 ? 1 : ended / row.totalTasks,
-      etaSeconds: ended > 0 && remaining > 0 && row.finishedAt === null && elapsed > 0 ? (elapsed / ended) * remaining : null,
+      ...counts,
+      fraction: counts.total === 0 ? 1 : ended / counts.total,
+      etaSeconds: ended > 0 && remaining > 0 && finishedAt === null && elapsed > 0 ? (elapsed / ended) * remaining : null,
     });
   }
 }
@@ -245,3 +262,85 @@ export class Task extends Node {
 }
 
 export const TaskConnection = connectionType(Task, 'Task');
+
+@ObjectType('TaskUpdated', { simpleResolvers: true, description: "A task changed status; progress is the run's after the write that changed it." })
+export class TaskUpdated {
+  @Field(() => Int, { description: "The event's number in its run, gap-free from 1." })
+  sequence!: number;
+
+  @Field(() => ID)
+  runId!: string;
+
+  @Field(() => Task, { description: 'The task as it became.' })
+  task!: Task;
+
+  @Field(() => RunProgress)
+  progress!: RunProgress;
+}
+
+@ObjectType('RunStatusChanged', { simpleResolvers: true, description: 'The run changed status.' })
+export class RunStatusChanged {
+  @Field(() => Int, { description: "The event's number in its run, gap-free from 1." })
+  sequence!: number;
+
+  @Field(() => ID)
+  runId!: string;
+
+  @Field(() => RunStatus)
+  status!: RunStatus;
+
+  @Field(() => RunProgress)
+  progress!: RunProgress;
+
+  @Field(() => String, { nullable: true, description: 'Why it FAILED, when it did.' })
+  error!: string | null;
+}
+
+export const RunProgressEvent = createUnionType({
+  name: 'RunProgressEvent',
+  description:
+    'Run events carry a per-run sequence number, gap-free from 1; a client that reconnects with afterSequence gets every event it missed, then live ones, none twice.',
+  types: () => [TaskUpdated, RunStatusChanged] as const,
+  resolveType: (value) => (value instanceof TaskUpdated ? TaskUpdated : RunStatusChanged),
+});
+
+const asDate = (value: unknown): Date | null => (typeof value === 'string' ? new Date(value) : null);
+
+/** A stored or published run event as GraphQL gives it: built from its payload, no database read. */
+export function runEventOf(event: RunEventJson): TaskUpdated | RunStatusChanged {
+  const p = event.progress as Record<string, number> & { startedAt?: string | null; finishedAt?: string | null };
+  const progress = RunProgress.fromCounts(
+    { total: p.total, queued: p.queued, running: p.running, succeeded: p.succeeded, failed: p.failed, cancelled: p.cancelled },
+    asDate(p.startedAt),
+    asDate(p.finishedAt),
+  );
+  const runId = toGlobalId('Run', event.run_id);
+  if (event.task === null) {
+    return Object.assign(new RunStatusChanged(), { sequence: event.sequence, runId, status: event.status as RunStatus, progress, error: event.error });
+  }
+  const t = event.task as Record<string, unknown>;
+  const row = {
+    id: t.id,
+    projectId: t.project_id,
+    runId: t.run_id,
+    seq: t.seq,
+    rowIndex: t.row_index,
+    repetition: t.repetition,
+    promptVersionId: t.prompt_version_id,
+    modelId: t.model_id,
+    status: t.status,
+    attempts: t.attempts,
+    leaseUntil: asDate(t.lease_until),
+    renderedPrompt: t.rendered_prompt,
+    output: t.output,
+    error: t.error,
+    latencyMs: t.latency_ms,
+    promptTokens: t.prompt_tokens,
+    completionTokens: t.completion_tokens,
+    costUsd: t.cost_usd,
+    reservedUsd: t.reserved_usd,
+    startedAt: asDate(t.started_at),
+    finishedAt: asDate(t.finished_at),
+  } as TaskRow;
+  return Object.assign(new TaskUpdated(), { sequence: event.sequence, runId, task: Task.fromRow(row), progress });
+}

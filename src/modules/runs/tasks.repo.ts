@@ -78,19 +78,41 @@ export type RunCounters = {
   error: string | null;
   /** Tasks this write moved. */
   moved: number;
+  /** The run events the write appended, to publish once it committed. */
+  events: RunEventJson[];
 };
 
 const ENDED = sql.raw(`('SUCCEEDED', 'FAILED', 'CANCELLED')`);
 
+/** The run's progress as run events carry it, from a row of `runs` (or a CTE with its columns). */
+export const progressJson = (r: SQL) => sql`jsonb_build_object('total', ${r}.total_tasks, 'queued', ${r}.queued_tasks,
+  'running', ${r}.running_tasks, 'succeeded', ${r}.succeeded_tasks, 'failed', ${r}.failed_tasks,
+  'cancelled', ${r}.cancelled_tasks, 'startedAt', ${r}.started_at, 'finishedAt', ${r}.finished_at)`;
+
+/** A run event as statements return it, ready to publish. */
+export type RunEventJson = {
+  run_id: string;
+  sequence: number;
+  task: Record<string, unknown> | null;
+  status: string | null;
+  error: string | null;
+  progress: Record<string, unknown>;
+};
+
 /**
  * The CTEs that apply the tasks a preceding CTE named `moved` (columns: old, new, pt, ct, cost,
- * released) moved to the run's counters, in the same statement as the move, so a counter changes
- * exactly when a task does: a write the fence refused moves nothing and counts nothing. Ends with
- * CTE `counted` (the run's counters after the move).
+ * released, seq, task) moved to the run's counters, in the same statement as the move, so a counter
+ * changes exactly when a task does: a write the fence refused moves nothing and counts nothing.
+ * Each task whose status changed, and the run's own QUEUED -> RUNNING, also appends a run event
+ * numbered from the run's last sequence, in task order: gap-free because the run row's update
+ * serialises the statements that number. Ends with CTEs `counted` (the run's counters after the
+ * move) and `events`.
  */
 function countersCtes(runId: string): SQL {
-  return sql`d as (
+  return sql`prior as (select status from runs where id = ${runId}),
+  d as (
     select count(*)::int as n,
+      (count(*) filter (where old is distinct from new))::int as changed,
       (count(*) filter (where new = 'QUEUED') - count(*) filter (where old = 'QUEUED'))::int as queued,
       (count(*) filter (where new = 'RUNNING') - count(*) filter (where old = 'RUNNING'))::int as running,
       count(*) filter (where new = 'SUCCEEDED')::int as succeeded,
@@ -102,6 +124,7 @@ function countersCtes(runId: string): SQL {
   counted as (
     update runs r set
       status = case when r.status = 'QUEUED' and d.running > 0 then 'RUNNING'::run_status else r.status end,
+      last_sequence = r.last_sequence + d.changed + (case when r.status = 'QUEUED' and d.running > 0 then 1 else 0 end),
       started_at = case when d.running > 0 then coalesce(r.started_at, now()) else r.started_at end,
       queued_tasks = r.queued_tasks + d.queued,
       running_tasks = r.running_tasks + d.running,
@@ -117,8 +140,22 @@ function countersCtes(runId: string): SQL {
     returning r.id as "runId", r.status, r.total_tasks as "totalTasks", r.queued_tasks as "queuedTasks",
       r.running_tasks as "runningTasks", r.succeeded_tasks as "succeededTasks", r.failed_tasks as "failedTasks",
       r.cancelled_tasks as "cancelledTasks", r.prompt_tokens::float8 as "promptTokens",
-      r.completion_tokens::float8 as "completionTokens", r.cost_usd as "costUsd", r.error, d.n as moved)`;
+      r.completion_tokens::float8 as "completionTokens", r.cost_usd as "costUsd", r.error, d.n as moved,
+      r.last_sequence as "lastSequence", ${progressJson(sql`r`)} as progress),
+  status_event as (
+    select 1 as one from counted c, prior p where p.status = 'QUEUED' and c.status = 'RUNNING'),
+  events as (
+    insert into run_events (run_id, sequence, task, status, error, progress)
+    select ${runId}::uuid, c."lastSequence" - d.changed, null, 'RUNNING'::run_status, null, c.progress
+      from counted c, d, status_event
+    union all
+    select ${runId}::uuid, c."lastSequence" - d.changed + (row_number() over (order by m.seq))::int, m.task, null, null, c.progress
+      from moved m, counted c, d where m.old is distinct from m.new
+    returning run_id, sequence, task, status, error, progress)`;
 }
+
+/** The events a statement appended, in order, as one JSON array column. */
+const EVENTS = sql`(select coalesce(jsonb_agg(to_jsonb(e) order by e.sequence), '[]'::jsonb) from events e) as events`;
 
 /**
  * The task queue's statements. Claims happen in a short transaction per run (the service opens it):
@@ -185,22 +222,24 @@ export class TasksRepo extends Repo {
   }
 
   /** Claims the chosen candidates (a lease, the next attempt, the reserved cost) and moves the run's counters; returns the new attempts. */
-  async take(runId: string, chosen: { id: string; reservedUsd: number }[], leaseSeconds: number): Promise<{ id: string; attempts: number }[]> {
+  async take(runId: string, chosen: { id: string; reservedUsd: number }[], leaseSeconds: number): Promise<{ claimed: { id: string; attempts: number }[]; events: RunEventJson[] }> {
     const ids = chosen.map((c) => c.id);
     const reserved = chosen.map((c) => c.reservedUsd);
-    return this.db.execute<{ id: string; attempts: number }>(sql`with
+    const [row] = await this.db.execute<{ claimed: { id: string; attempts: number }[]; events: RunEventJson[] }>(sql`with
       v as (select * from unnest(${sql.param(ids)}::uuid[], ${sql.param(reserved)}::float8[]) as v(id, reserved)),
       old as (select t.id, t.status as old, t.reserved_usd as was_reserved from tasks t join v using (id)),
       claimed as (
         update tasks t set status = 'RUNNING', attempts = t.attempts + 1, lease_until = now() + make_interval(secs => ${leaseSeconds}),
           started_at = coalesce(t.started_at, now()), reserved_usd = v.reserved
         from v where t.id = v.id and t.run_id = ${runId}
-        returning t.id, t.attempts, v.reserved),
+        returning t.id, t.attempts, v.reserved, t.seq, to_jsonb(t) as task),
       -- A task taken over from a dead worker gives back what that worker had reserved for it.
-      moved as (select old.old, 'RUNNING'::task_status as new, 0 as pt, 0 as ct, 0::float8 as cost, old.was_reserved - claimed.reserved as released
+      moved as (select old.old, 'RUNNING'::task_status as new, 0 as pt, 0 as ct, 0::float8 as cost, old.was_reserved - claimed.reserved as released,
+          claimed.seq, claimed.task
         from claimed join old using (id)),
       ${countersCtes(runId)}
-      select id, attempts from claimed`);
+      select coalesce((select jsonb_agg(jsonb_build_object('id', id, 'attempts', attempts)) from claimed), '[]'::jsonb) as claimed, ${EVENTS}`);
+    return row!;
   }
 
   /**
@@ -229,10 +268,10 @@ export class TasksRepo extends Repo {
           finished_at = case when v.status in ${ENDED} then now() else null end
         from v
         where t.id = v.id and t.attempts = v.attempt and t.status = 'RUNNING' and t.run_id = ${runId}
-        returning t.status, v.pt, v.ct, v.cost, v.reserved),
-      moved as (select 'RUNNING'::task_status as old, status as new, pt, ct, cost, reserved as released from written),
+        returning t.status, v.pt, v.ct, v.cost, v.reserved, t.seq, to_jsonb(t) as task),
+      moved as (select 'RUNNING'::task_status as old, status as new, pt, ct, cost, reserved as released, seq, task from written),
       ${countersCtes(runId)}
-      select * from counted`);
+      select counted.*, ${EVENTS} from counted`);
     return counters;
   }
 
@@ -263,10 +302,10 @@ export class TasksRepo extends Repo {
       written as (
         update tasks t set status = 'CANCELLED', error = ${why}, lease_until = null, reserved_usd = 0, finished_at = now()
         from c where t.id = c.id
-        returning c.old, c.reserved_usd),
-      moved as (select old, 'CANCELLED'::task_status as new, 0 as pt, 0 as ct, 0::float8 as cost, reserved_usd as released from written),
+        returning c.old, c.reserved_usd, t.seq, to_jsonb(t) as task),
+      moved as (select old, 'CANCELLED'::task_status as new, 0 as pt, 0 as ct, 0::float8 as cost, reserved_usd as released, seq, task from written),
       ${countersCtes(runId)}
-      select * from counted`);
+      select counted.*, ${EVENTS} from counted`);
     return counters;
   }
 
@@ -317,14 +356,41 @@ export class TasksRepo extends Repo {
     return row?.error ?? null;
   }
 
-  /** Sets the run's final status, if the finisher's claim still holds and no task is left. */
-  async complete(claim: Claim, status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED', error: string | null): Promise<boolean> {
-    return runFinishLeases.finish(
-      this.db as Executor,
-      claim,
-      { status, error, finishedAt: sql`now()` as never },
-      sql`${runs.queuedTasks} = 0 and ${runs.runningTasks} = 0`,
+  /**
+   * Sets the run's final status, if the finisher's claim still holds and no task is left, with its
+   * run event; undefined when the claim was lost.
+   */
+  async complete(claim: Claim, status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED', error: string | null): Promise<RunEventJson | undefined> {
+    return this.changeStatus(
+      sql`status = ${status}::run_status, error = ${error}, finished_at = now(), lease_until = null`,
+      runFinishLeases.heldBy(claim, sql`${runs.queuedTasks} = 0 and ${runs.runningTasks} = 0`),
     );
+  }
+
+  /** QUEUED or RUNNING becomes CANCELLING, with its run event; undefined when the run was in another state. */
+  async markCancelling(projectId: string, runId: string): Promise<RunEventJson | undefined> {
+    return this.changeStatus(
+      sql`status = 'CANCELLING'`,
+      sql`${runs.id} = ${runId} and ${runs.projectId} = ${projectId} and ${runs.status} in ('QUEUED', 'RUNNING')`,
+    );
+  }
+
+  /** A run status change and its event (the run's next sequence number), in one statement. */
+  private async changeStatus(set: SQL, where: SQL): Promise<RunEventJson | undefined> {
+    const [event] = await this.db.execute<RunEventJson>(sql`with
+      changed as (update runs set ${set}, last_sequence = last_sequence + 1 where ${where} returning *),
+      events as (
+        insert into run_events (run_id, sequence, task, status, error, progress)
+        select id, last_sequence, null, status, error, ${progressJson(sql`changed`)} from changed
+        returning run_id, sequence, task, status, error, progress)
+      select * from events`);
+    return event;
+  }
+
+  /** The run's events after `afterSequence`, in order, up to `limit`: what a subscription replays. */
+  async eventsAfter(runId: string, afterSequence: number, limit: number): Promise<RunEventJson[]> {
+    return this.db.execute<RunEventJson>(sql`select run_id, sequence, task, status, error, progress from run_events
+      where run_id = ${runId} and sequence > ${afterSequence} order by sequence limit ${limit}`);
   }
 
   /** Up to `limit` tasks of each run after the seq cursor, in task order, in one statement. */
