@@ -1,3 +1,4 @@
+import { DomainError, ErrorCode } from '../../common/errors.js';
 import type { LabPubSub } from '../../storage/pubsub.js';
 import type { RunEventJson } from './tasks.repo.js';
 
@@ -10,6 +11,8 @@ export function publishRunEvents(pubsub: LabPubSub, events: readonly RunEventJso
 }
 
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+/** Live events a subscriber may fall behind by before its subscription is ended (it resumes by sequence). */
+export const MAX_EVENTS_BEHIND = 10_000;
 /** Events read from run_events per query while replaying or filling a gap. */
 const REPLAY_PAGE = 1_000;
 
@@ -25,8 +28,9 @@ export async function* runEventStream(
   readAfter: (afterSequence: number, limit: number) => Promise<RunEventJson[]>,
   runId: string,
   afterSequence: number,
+  maxBehind = MAX_EVENTS_BEHIND,
 ): AsyncGenerator<RunEventJson, void, undefined> {
-  const live = pubsub.subscribe('run:events', runId);
+  const live = boundedQueue(pubsub.subscribe('run:events', runId), maxBehind);
   let last = afterSequence;
   /** Stored events after the last one given, up to `until`. */
   async function* stored(until: number): AsyncGenerator<RunEventJson> {
@@ -45,7 +49,17 @@ export async function* runEventStream(
       yield event;
       if (isFinal(event)) return;
     }
-    for await (const event of live) {
+    for (;;) {
+      const next = await live.next();
+      if (next.done) return;
+      if (next.value === OVERFLOW) {
+        throw new DomainError(
+          ErrorCode.RATE_LIMITED,
+          `This subscription fell more than ${maxBehind} events behind and was ended; subscribe again with afterSequence: ${last} to resume.`,
+          { afterSequence: last },
+        );
+      }
+      const event = next.value;
       if (event.sequence <= last) continue;
       for await (const missed of stored(event.sequence - 1)) {
         yield missed;
@@ -57,6 +71,56 @@ export async function* runEventStream(
       if (isFinal(event)) return;
     }
   } finally {
-    await live.return?.();
+    await live.return();
   }
+}
+
+const OVERFLOW = Symbol('overflow');
+
+/**
+ * Reads `source` as fast as it delivers into a queue of at most `max` items, so a consumer that
+ * stops reading holds at most that many in memory: past it, the queue is dropped and the consumer
+ * gets OVERFLOW next (pub/sub's own buffer would grow without end).
+ */
+function boundedQueue<T>(source: AsyncIterator<T>, max: number): { next(): Promise<IteratorResult<T | typeof OVERFLOW, void>>; return(): Promise<void> } {
+  const queue: T[] = [];
+  let state: 'open' | 'overflow' | 'done' = 'open';
+  let waiting: (() => void) | null = null;
+  const wake = () => {
+    waiting?.();
+    waiting = null;
+  };
+  const pump = (async () => {
+    try {
+      for (let item = await source.next(); !item.done; item = await source.next()) {
+        if (queue.length >= max) {
+          state = 'overflow';
+          queue.length = 0;
+          return;
+        }
+        queue.push(item.value);
+        wake();
+      }
+    } finally {
+      if (state === 'open') state = 'done';
+      wake();
+      await source.return?.();
+    }
+  })();
+  return {
+    async next() {
+      for (;;) {
+        if (queue.length > 0) return { done: false, value: queue.shift()! };
+        if (state === 'overflow') return { done: false, value: OVERFLOW };
+        if (state === 'done') return { done: true, value: undefined };
+        await new Promise<void>((resolve) => (waiting = resolve));
+      }
+    },
+    async return() {
+      state = state === 'open' ? 'done' : state;
+      await source.return?.();
+      wake();
+      await pump.catch(() => {});
+    },
+  };
 }
