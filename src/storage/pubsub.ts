@@ -2,7 +2,7 @@ import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RunEventPayload } from '../modules/runs/run-events.js';
+import type { RunEventJson } from '../modules/runs/tasks.repo.js';
 
 /**
  * Typed topics, one per entity: subscribers of `experiment:updated` listen on one experiment's id.
@@ -13,7 +13,7 @@ export type Topics = {
   /** Wakes idle workers: a dataset version is waiting to be validated. */
   'jobs:dataset-validation': [payload: { datasetVersionId: string }];
   /** A run's events, in sequence order per publisher, each built once with its payload (see run-events.ts). */
-  'run:events': [runId: string, payload: RunEventPayload];
+  'run:events': [runId: string, payload: RunEventJson];
   /** Wakes idle workers: a run has tasks to claim. */
   'jobs:tasks': [payload: { runId: string }];
   /** Wakes idle workers: a run may have no task left, so it can be finished. */

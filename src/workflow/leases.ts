@@ -93,17 +93,6 @@ export class Leases<T extends PgTable> {
     return sql`(${this.id}, ${this.attempts}) in (select * from unnest(${ids}::uuid[], ${attempts}::int[]))`;
   }
 
-  /** Renews every claim still held in one statement; returns the ids of those held (the others were lost). */
-  async renewAll(db: Executor, claims: readonly Claim[], leaseSeconds: number, also?: SQL): Promise<Set<string>> {
-    if (claims.length === 0) return new Set();
-    const rows = await db
-      .update(this.spec.table as PgTable)
-      .set({ [this.spec.columns.leaseUntil]: sql`now() + make_interval(secs => ${leaseSeconds})` })
-      .where(and(this.heldByAny(sql.param(claims.map((c) => c.id)), sql.param(claims.map((c) => c.attempt))), also))
-      .returning({ id: this.id });
-    return new Set(rows.map((r) => r.id as string));
-  }
-
   /** Matches the row only while `claim` holds it, and `also` (e.g. its status) is true. */
   heldBy(claim: Claim, also?: SQL): SQL {
     return and(eq(this.id, claim.id), eq(this.attempts, claim.attempt), also)!;

@@ -91,8 +91,6 @@ export class TaskExecutor implements Job {
     private readonly pubsub: LabPubSub,
     private readonly settings: ExecutorSettings,
     private readonly logger: Logger,
-    /** Told of every write that moved a run's tasks (run events hook in here). */
-    private readonly onCounters: (counters: RunCounters) => void = () => {},
   ) {}
 
   async runOnce(signal?: AbortSignal): Promise<boolean> {
@@ -400,7 +398,6 @@ export class TaskExecutor implements Job {
 
   private countersMoved(counters: RunCounters): void {
     publishRunEvents(this.pubsub, counters.events);
-    this.onCounters(counters);
     if (counters.queuedTasks === 0 && counters.runningTasks === 0) this.pubsub.publish('jobs:run-finish', { runId: counters.runId });
   }
 

@@ -2,9 +2,6 @@ import { DomainError, ErrorCode } from '../../common/errors.js';
 import type { LabPubSub } from '../../storage/pubsub.js';
 import type { RunEventJson } from './tasks.repo.js';
 
-/** A run event as it travels over pub/sub and is replayed from run_events: plain JSON, built once. */
-export type RunEventPayload = RunEventJson;
-
 /** Publishes events once the statement that appended them committed, in sequence order. */
 export function publishRunEvents(pubsub: LabPubSub, events: readonly RunEventJson[] | undefined): void {
   for (const event of events ?? []) pubsub.publish('run:events', event.run_id, event);
