@@ -240,6 +240,8 @@ export const runSnapshots = pgTable('run_snapshots', {
   runId: uuid('run_id').primaryKey().references(() => runs.id, { onDelete: 'cascade' }),
   models: jsonb('models').$type<ModelSnapshot[]>().notNull(),
   promptVersions: jsonb('prompt_versions').$type<PromptVersionSnapshot[]>().notNull(),
+  /** The judge model of each LLM_JUDGE evaluator, by metric name (not among the run's models: no tasks of their own). */
+  judges: jsonb('judges').$type<Record<string, ModelSnapshot>>().notNull().default({}),
 });
 
 /** The dataset rows a run uses (its first sampleLimit rows), copied in at startRun so workers never read the file. */
@@ -278,6 +280,8 @@ export const tasks = pgTable(
     promptTokens: integer('prompt_tokens'),
     completionTokens: integer('completion_tokens'),
     costUsd: doublePrecision('cost_usd'),
+    /** What the evaluators and the call measured, by metric name (SUCCEEDED tasks); the same values go to the metric store. */
+    metrics: jsonb('metrics').$type<Record<string, number>>(),
     /** Worst-case cost reserved against the run's budget while the call is in flight. */
     reservedUsd: doublePrecision('reserved_usd').notNull().default(0),
     startedAt: ts('started_at'),
@@ -343,3 +347,26 @@ export type TaskRow = typeof tasks.$inferSelect;
 export type RunEventRow = typeof runEvents.$inferSelect;
 export type TaskStatus = (typeof taskStatusEnum.enumValues)[number];
 export type ArtifactRow = typeof artifacts.$inferSelect;
+
+/**
+ * Metric points when no ClickHouse is configured (the embedded default): one per (run, metric,
+ * task), the later `time_ms` replacing an earlier one, as ClickHouse's ReplacingMergeTree does.
+ * No foreign keys: like ClickHouse's table, it is written in batches apart from the tasks.
+ */
+export const metricPoints = pgTable(
+  'metric_points',
+  {
+    projectId: uuid('project_id').notNull(),
+    experimentId: uuid('experiment_id').notNull(),
+    runId: uuid('run_id').notNull(),
+    taskId: uuid('task_id').notNull(),
+    modelId: uuid('model_id').notNull(),
+    promptVersionId: uuid('prompt_version_id').notNull(),
+    rowIndex: integer('row_index').notNull(),
+    repetition: integer('repetition').notNull(),
+    name: text('name').notNull(),
+    value: doublePrecision('value').notNull(),
+    timeMs: bigint('time_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.name, t.taskId] })],
+);
