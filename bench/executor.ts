@@ -15,6 +15,7 @@
  * script share the machine's cores; each one's CPU time per task is printed (cpuMicrosPerTask).
  */
 import 'reflect-metadata';
+import { PostgresMetricStore } from '../src/modules/metrics/metrics.postgres.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -116,6 +117,7 @@ async function main() {
     uploads: { maxUploadBytes: 2 ** 31 - 1, maxRowBytes: 1024 ** 2, multipartThresholdBytes: 2 ** 31 - 1, partSizeBytes: 8 * 1024 ** 2 },
     execution: executionSettings(configSchema.shape.worker.parse({})),
     redis: null,
+    metrics: { store: new PostgresMetricStore(database.db) },
     logger,
   });
   const { services } = lab;

@@ -9,6 +9,7 @@ import { DEMO_PROJECT } from './cli/demo.js';
 import { roles, type RoleName } from './modules/auth/viewer.js';
 import { createLogger } from './observability/logger.js';
 import { migrateDatabase } from './storage/postgres.js';
+import { migrateMetricStore } from './app/metric-store.js';
 
 function configOrExit(command: LabCommand): Config {
   try {
@@ -109,7 +110,8 @@ program
   .action(async () => {
     const config = configOrExit('migrate');
     await migrateDatabase(config.postgres.DATABASE_URL!);
-    console.error('migrations applied');
+    const clickhouse = await migrateMetricStore(config.clickhouse);
+    console.error(clickhouse ? 'migrations applied (PostgreSQL and ClickHouse)' : 'migrations applied (PostgreSQL; metric points go there too, as CLICKHOUSE_URL is unset)');
   });
 
 const apiKey = program.command('api-key').description('Manage API keys');

@@ -32,6 +32,7 @@ export async function createApiKey(databaseUrl: string, options: { name: string;
     uploads: unavailable('The upload limits'),
     execution: unavailable('The execution settings'),
     redis: null,
+    metrics: unavailable('The metric store'),
   };
   try {
     const { services } = composeLab(parts, [projectsModule, authModule]);

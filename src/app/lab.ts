@@ -7,7 +7,7 @@ import type { BlobStore } from '../storage/blobs/index.js';
 import type { Database } from '../storage/postgres.js';
 import type { LabPubSub } from '../storage/pubsub.js';
 import type { Job } from '../workflow/worker.js';
-import type { LabModule, ModuleParts, NodeSpec } from './module.js';
+import type { LabModule, MetricSettings, ModuleParts, NodeSpec } from './module.js';
 import { modules, type Loaders, type Services } from './modules.js';
 
 /** The stores and settings every module is built from. */
@@ -19,6 +19,7 @@ export interface LabParts {
   uploads: UploadLimits;
   execution: ExecutionSettings;
   redis: Redis | null;
+  metrics: MetricSettings;
   logger: Logger;
 }
 
@@ -32,6 +33,8 @@ export interface Lab {
   nodes: ReadonlyMap<string, NodeSpec>;
   resolvers: Function[];
   jobs: Job[];
+  /** Each module's shutdown (buffers written), in reverse module order; call once the server and worker stopped. */
+  close(timeoutMs?: number): Promise<void>;
 }
 
 type AnyModule = LabModule<string, unknown, unknown>;
@@ -59,11 +62,13 @@ export function composeLab(parts: LabParts, list: readonly AnyModule[] = modules
   const loaderOwners = new Map<string, string>();
   const nodes = new Map<string, NodeSpec>();
   const jobs: Job[] = [];
+  const closers: ((timeoutMs: number) => Promise<void>)[] = [];
   for (const module of list) {
     if (module.name in services) throw new Error(`two modules are named "${module.name}"`);
     const result = build(module);
     services[module.name] = result.service;
     jobs.push(...(result.jobs ?? []));
+    if (result.close) closers.push(result.close);
     if (result.loaders) {
       const factory = result.loaders as (projectId: string) => object;
       for (const name of Object.keys(factory(NO_PROJECT))) {
@@ -89,6 +94,9 @@ export function composeLab(parts: LabParts, list: readonly AnyModule[] = modules
     nodes,
     resolvers: list.flatMap((m) => [...m.resolvers]),
     jobs,
+    close: async (timeoutMs = 10_000) => {
+      for (const close of closers.reverse()) await close(timeoutMs);
+    },
   };
 }
 

@@ -6,6 +6,8 @@ import type { UploadLimits } from '../modules/datasets/datasets.service.js';
 import type { BlobStore } from '../storage/blobs/index.js';
 import type { Db } from '../storage/postgres.js';
 import type { LabPubSub } from '../storage/pubsub.js';
+import type { MetricStore } from '../modules/metrics/metric-store.js';
+import type { MetricWriterOptions } from '../modules/metrics/metric-writer.js';
 import type { Job } from '../workflow/worker.js';
 
 /** What every module is built from: the stores, and the services of the modules it calls. */
@@ -18,9 +20,16 @@ export interface ModuleDeps {
   execution: ExecutionSettings;
   /** Shared limits across processes (provider requests per minute); null runs them in this process only. */
   redis: Redis | null;
+  /** Where metric points go (ClickHouse or PostgreSQL), and how they are batched on the way. */
+  metrics: MetricSettings;
   logger: Logger;
   /** Another module's service, built once whichever module asks first. */
   service<S>(module: LabModule<string, S, unknown>): S;
+}
+
+export interface MetricSettings {
+  store: MetricStore;
+  writer?: Partial<MetricWriterOptions>;
 }
 
 /** How node(id:) reads one GraphQL type: through the named project-scoped loader, mapped like any field. */
@@ -36,6 +45,8 @@ export interface ModuleParts<S, L> {
   loaders?: (projectId: string) => L;
   /** Background jobs the worker runs. */
   jobs?: Job[];
+  /** On shutdown, after the server and worker stopped and before the stores close: write what is buffered. */
+  close?: (timeoutMs: number) => Promise<void>;
 }
 
 /** A domain module, as the composition root (src/app/modules.ts) lists it. */

@@ -3,6 +3,7 @@ import { authModule } from '../modules/auth/index.js';
 import { datasetsModule } from '../modules/datasets/index.js';
 import { executionModule } from '../modules/execution/index.js';
 import { experimentsModule } from '../modules/experiments/index.js';
+import { metricsModule } from '../modules/metrics/index.js';
 import { modelsModule } from '../modules/models/index.js';
 import { nodeModule } from '../modules/node/index.js';
 import { projectsModule } from '../modules/projects/index.js';
@@ -20,6 +21,7 @@ export const modules = [
   runsModule,
   datasetsModule,
   artifactsModule,
+  metricsModule,
   executionModule,
   nodeModule,
 ] as const;

@@ -16,6 +16,7 @@ import { connectDatabase, migrateDatabase } from '../storage/postgres.js';
 import { createLabPubSub } from '../storage/pubsub.js';
 import { startWorker } from '../workflow/worker.js';
 import { composeLab, type Lab } from './lab.js';
+import { openMetricStore } from './metric-store.js';
 
 export type Mode = 'dev' | 'serve' | 'worker';
 
@@ -99,6 +100,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { mo
       redis.on('error', (err) => logger.warn({ err }, 'redis connection error; retrying'));
       stops.push(async () => void (await redis.quit()));
     }
+    const metricStore = await openMetricStore(config.clickhouse, database, { migrate: options.migrate });
     const lab = composeLab({
       database,
       pubsub,
@@ -107,8 +109,11 @@ export async function startRuntime(config: Config, logger: Logger, options: { mo
       uploads: uploadLimits(config),
       execution: executionSettings(config.worker),
       redis,
+      metrics: { store: metricStore },
       logger,
     });
+    // Runs after the worker and server stopped (stops run in reverse): buffered metric points are written.
+    stops.push(() => lab.close());
 
     let url: string | undefined;
     let seed: DemoSeed | undefined;

@@ -65,3 +65,9 @@ export function scoreSync(kind: EvaluatorKind, output: string, expected: unknown
   const evaluator: { score?: (output: string, expected: unknown, params: never) => number } = evaluators[kind];
   return evaluator.score?.(output, expected, params as never);
 }
+
+/** Metrics every SUCCEEDED task records beside its evaluators'; no evaluator may take these names. */
+export const CALL_METRICS = ['latency_ms', 'prompt_tokens', 'completion_tokens', 'cost_usd'] as const;
+
+/** The metric an LLM_JUDGE evaluator records its judge's cost under, apart from the task's cost_usd. */
+export const judgeCostMetric = (evaluatorName: string) => `${evaluatorName}_cost_usd`;

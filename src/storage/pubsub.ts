@@ -2,6 +2,7 @@ import { createPubSub, type PubSub } from '@graphql-yoga/subscription';
 import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { MetricPointRow } from '../modules/metrics/metric-store.js';
 import type { RunEventJson } from '../modules/runs/tasks.repo.js';
 
 /**
@@ -14,6 +15,8 @@ export type Topics = {
   'jobs:dataset-validation': [payload: { datasetVersionId: string }];
   /** A run's events, in sequence order per publisher, each built once with its payload (see run-events.ts). */
   'run:events': [runId: string, payload: RunEventJson];
+  /** A run's metric points as a worker settled them, for metricPoints subscribers. */
+  'run:metrics': [runId: string, payload: { points: MetricPointRow[] }];
   /** Wakes idle workers: a run has tasks to claim. */
   'jobs:tasks': [payload: { runId: string }];
   /** Wakes idle workers: a run may have no task left, so it can be finished. */

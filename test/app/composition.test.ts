@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { PostgresMetricStore } from '../../src/modules/metrics/metrics.postgres.js';
 import { GraphQLError } from 'graphql';
 import { pino } from 'pino';
 import { Authorized, Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
@@ -32,6 +33,7 @@ beforeAll(() => {
     uploads: { maxUploadBytes: 1024 ** 2, maxRowBytes: 1024, multipartThresholdBytes: 5 * 1024 ** 2, partSizeBytes: 5 * 1024 ** 2 },
     execution: executionSettings(configSchema.shape.worker.parse({})),
     redis: null,
+    metrics: { store: new PostgresMetricStore(database.db) },
     logger,
   };
 });

@@ -25,6 +25,12 @@ import type { RoleName } from '../../src/modules/auth/viewer.js';
 import { createLabServer, type LabServer } from '../../src/server/app.js';
 import { connectDatabase, type Database } from '../../src/storage/postgres.js';
 import { createLabPubSub } from '../../src/storage/pubsub.js';
+import type { MetricStore } from '../../src/modules/metrics/metric-store.js';
+import type { MetricWriterOptions } from '../../src/modules/metrics/metric-writer.js';
+import { ClickHouseMetricStore } from '../../src/modules/metrics/metrics.clickhouse.js';
+import { PostgresMetricStore } from '../../src/modules/metrics/metrics.postgres.js';
+import { ownClickHouse, type OwnClickHouse } from './clickhouse.js';
+import { createClickHouse } from '../../src/storage/clickhouse.js';
 
 export interface TestLab {
   /** The modules, built as the composition root builds them. */
@@ -45,6 +51,10 @@ export interface TestLab {
   blobRoot: string | null;
   graphqlUrl: string;
   wsUrl: string;
+  /** The metric store the lab writes to (not the wrapper, when the test gave one). */
+  metricStore: MetricStore;
+  /** The lab's ClickHouse database, when it uses one. */
+  clickhouse: OwnClickHouse | null;
   /** SQL statements sent since the lab started. */
   statements(): number;
   /** A new project with a key of the given role, and a client speaking with that key. */
@@ -78,6 +88,14 @@ export interface TestLabOptions {
   poolSize?: number;
   /** Executor and call policy settings over the test defaults (short backoffs). */
   execution?: { executor?: Partial<ExecutorSettings>; policy?: Partial<CallPolicyOptions> };
+  /** Where metric points go: PostgreSQL (default, as `npm start`) or a ClickHouse database of the lab's own. */
+  metrics?: 'postgres' | 'clickhouse';
+  /** Puts a metric store of the test's own between the lab and the real one (to count or break its calls). */
+  wrapMetrics?: (store: MetricStore) => MetricStore;
+  /** Where the lab reaches ClickHouse, when not directly (a proxy of the test's own, to cut it off). */
+  clickhouseUrl?: string;
+  /** The metric writer's batching, over the test default (flush every 50 ms). */
+  metricWriter?: Partial<MetricWriterOptions>;
   /** Pub/sub over Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379), as API processes share it; default in process unless TEST_REDIS_URL is set. */
   redis?: boolean;
 }
@@ -150,7 +168,13 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     executor: options.execution?.executor,
     policy: { initialDelayMs: 20, maxDelayMs: 500, timeoutMs: 5_000, halfOpenAfterMs: 1_000, ...options.execution?.policy },
   });
-  const core = composeLab({ database, pubsub, logger, secrets, blobs: options.wrapBlobs?.(blobs) ?? blobs, uploads, execution, redis });
+  const clickhouse = options.metrics === 'clickhouse' ? await ownClickHouse() : null;
+  // A client of the store's own: the store closes it with the lab, before the database is dropped.
+  const metricStore: MetricStore = clickhouse
+    ? new ClickHouseMetricStore(createClickHouse({ url: options.clickhouseUrl ?? clickhouse.url }), clickhouse.database)
+    : new PostgresMetricStore(database.db);
+  const metrics = { store: options.wrapMetrics?.(metricStore) ?? metricStore, writer: { flushMs: 50, ...options.metricWriter } };
+  const core = composeLab({ database, pubsub, logger, secrets, blobs: options.wrapBlobs?.(blobs) ?? blobs, uploads, execution, redis, metrics });
   const server = await createLabServer(core, { production: false });
   url = await server.listen(0, '127.0.0.1');
   const worker = options.worker ? startWorker(core.jobs.filter((job) => options.jobs?.(job.name) ?? true), pubsub, logger) : null;
@@ -165,6 +189,8 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     secrets,
     secretKeyHex: secretKey.toString('hex'),
     databaseUrl,
+    metricStore,
+    clickhouse,
     blobRoot: blobStore.root,
     graphqlUrl,
     wsUrl: graphqlUrl.replace(/^http/, 'ws'),
@@ -181,6 +207,8 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     async close() {
       await worker?.stop();
       await server.stop();
+      await core.close();
+      await clickhouse?.drop();
       await closePubSub();
       await redis?.quit();
       await database.close();

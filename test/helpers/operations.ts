@@ -665,3 +665,158 @@ export const RunProgressSub = graphql(`
     }
   }
 `);
+
+export const RunMetrics = graphql(`
+  query RunMetrics($id: ID!, $names: [String!], $groupBy: [MetricGroupBy!]) {
+    run(id: $id) {
+      id
+      metrics(names: $names, groupBy: $groupBy) {
+        name
+        model {
+          id
+        }
+        promptVersion {
+          id
+        }
+        count
+        mean
+        stddev
+        min
+        max
+        p50
+        p90
+        p95
+        p99
+        ci95Low
+        ci95High
+      }
+    }
+  }
+`);
+
+export const RunMetricSeries = graphql(`
+  query RunMetricSeries($id: ID!, $name: String!, $bucketSeconds: Int) {
+    run(id: $id) {
+      id
+      metricSeries(name: $name, bucketSeconds: $bucketSeconds) {
+        start
+        count
+        mean
+        min
+        max
+      }
+    }
+  }
+`);
+
+export const TaskMetrics = graphql(`
+  query TaskMetrics($id: ID!, $first: Int, $after: String) {
+    run(id: $id) {
+      id
+      tasks(first: $first, after: $after) {
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        nodes {
+          id
+          rowIndex
+          repetition
+          status
+          error
+          output
+          model {
+            id
+          }
+          promptVersion {
+            id
+          }
+          metrics {
+            name
+            value
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const CompareRuns = graphql(`
+  query CompareRuns($baseline: ID!, $candidate: ID!, $metrics: [String!], $pairMetric: String!, $change: [PairChange!], $first: Int, $after: String) {
+    compareRuns(baselineRunId: $baseline, candidateRunId: $candidate, metrics: $metrics) {
+      baseline {
+        id
+      }
+      candidate {
+        id
+      }
+      metrics {
+        name
+        pairedCount
+        baselineMean
+        candidateMean
+        delta
+        deltaCi95Low
+        deltaCi95High
+        pValue
+        improved
+        regressed
+        unchanged
+      }
+      pairs(metric: $pairMetric, change: $change, first: $first, after: $after) {
+        totalCount
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+        nodes {
+          rowIndex
+          repetition
+          delta
+          change
+          baseline {
+            id
+          }
+          candidate {
+            id
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const ExperimentRunMetrics = graphql(`
+  query ExperimentRunMetrics($id: ID!, $first: Int) {
+    experiment(id: $id) {
+      id
+      runs(first: $first) {
+        nodes {
+          id
+          metrics(groupBy: [MODEL]) {
+            name
+            mean
+            count
+          }
+          metricSeries(name: "latency_ms") {
+            count
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const WatchMetricPoints = graphql(`
+  subscription WatchMetricPoints($runId: ID!, $names: [String!]) {
+    metricPoints(runId: $runId, names: $names) {
+      runId
+      taskId
+      modelId
+      promptVersionId
+      name
+      value
+      timestamp
+    }
+  }
+`);

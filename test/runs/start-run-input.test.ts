@@ -47,6 +47,9 @@ describe('startRun refuses bad input with a code, and changes nothing', () => {
       ['sampleLimit 0', { sampleLimit: 0 }, 'BAD_USER_INPUT', /sampleLimit: must be a whole number from 1/],
       ['an evaluator with unknown params', { evaluators: [{ kind: 'EXACT_MATCH', params: { casesensitive: true } }] }, 'BAD_USER_INPUT', /evaluators\[0\]\.params\.casesensitive: unknown parameter/],
       ['two evaluators with one metric name', { evaluators: [{ kind: 'BLEU' }, { kind: 'BLEU' }] }, 'BAD_USER_INPUT', /two evaluators write the metric "bleu"/],
+      ['a regex that does not compile', { evaluators: [{ kind: 'REGEX', params: { pattern: '(unclosed' } }] }, 'BAD_USER_INPUT', /evaluators\[0\]\.params\.pattern: not a valid regular expression/],
+      ['an evaluator named like a call metric', { evaluators: [{ kind: 'CONTAINS', name: 'latency_ms' }] }, 'BAD_USER_INPUT', /"latency_ms" is recorded for every task already/],
+      ['an evaluator named like a judge\'s cost', { evaluators: [{ kind: 'LLM_JUDGE', name: 'judge', params: { modelId: config.modelIds[0], rubric: 'x' } }, { kind: 'BLEU', name: 'judge_cost_usd' }] }, 'BAD_USER_INPUT', /two evaluators write the metric "judge_cost_usd"/],
       ['a judge of another project', { evaluators: [{ kind: 'LLM_JUDGE', params: { modelId: foreign.modelIds[0], rubric: 'correct?' } }] }, 'NOT_FOUND', /No Model with id/],
       ['an id of the wrong type', { experimentId: config.datasetVersionId }, 'BAD_USER_INPUT', /input\.experimentId/],
     ];

@@ -43,6 +43,7 @@ describe('the task queue', () => {
     completionTokens: 5,
     costUsd: 0.5,
     reservedUsd: 0,
+    metrics: null,
     retryInSeconds: 0,
   });
 

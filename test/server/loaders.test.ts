@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId, type NodeType } from '../../src/common/global-id.js';
 import type { RunsPageArgs } from '../../src/modules/runs/runs.repo.js';
@@ -214,6 +215,8 @@ const PARENT_LOADERS = [
   'artifactsByRun',
   'tasksByRun',
   'runRow',
+  'metricSummariesByRun',
+  'metricSeriesByRun',
 ] as const satisfies readonly (keyof Loaders)[];
 
 /** A fixed shuffle (mulberry32), so a failure reproduces. */
@@ -703,5 +706,51 @@ describe('each loader answers like an unbatched query, in key order, with an Err
     const theirLoaders = createLoaders(repos, other.projectId);
     expect(await theirLoaders.runRow.load(foreignKey)).toEqual({ input: { x: 'theirs' }, expected: 'z' });
     expect((await theirLoaders.runRow.loadMany(mineKeys)).every((row) => row instanceof Error)).toBe(true);
+  });
+
+  it('metricSummariesByRun and metricSeriesByRun: one metric-store query per argument set, each run its own rows', async () => {
+    const me = project.projectId;
+    const myRuns = parents.runs.mine;
+    const models = [randomUUID(), randomUUID()];
+    const points = myRuns.slice(0, 2).flatMap((runId, r) =>
+      [0, 1, 2, 3].flatMap((i) =>
+        ['score', 'latency_ms'].map((name) => ({
+          projectId: me,
+          experimentId: randomUUID(),
+          runId,
+          taskId: `00000000-0000-4000-8000-00000000000${r * 4 + i}`,
+          modelId: models[i % 2]!,
+          promptVersionId: randomUUID(),
+          rowIndex: i,
+          repetition: 0,
+          name,
+          value: (r + 1) * 10 + i,
+          timeMs: Date.UTC(2026, 0, 1) + i * 5_000,
+        })),
+      ),
+    );
+    await lab.metricStore.insert(points);
+    const metrics = lab.services.metrics;
+    const shapes = [
+      { names: null, groupBy: [] },
+      { names: ['score'], groupBy: ['MODEL'] },
+    ] as const;
+    // Runs with points, a run of mine with none, and a run that does not exist: it has no points either.
+    const keys = shuffled(myRuns.flatMap((runId) => shapes.map((shape) => ({ runId, ...shape }))).concat([{ runId: MISSING, ...shapes[0] }]));
+    const loaders = createLoaders(repos, me);
+    const before = lab.statements();
+    const loaded = await loaders.metricSummariesByRun.loadMany(keys);
+    expect(lab.statements() - before).toBe(shapes.length);
+    // The database may sum in another order for one run than for several: equal to 12 significant digits.
+    const rounded = (value: unknown) => JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)));
+    for (const [i, key] of keys.entries()) expect(rounded(loaded[i])).toEqual(rounded(await metrics.summaries([key.runId], key.names, key.groupBy)));
+    expect(loaded.filter((rows) => (rows as unknown[]).length > 0)).toHaveLength(4);
+
+    const seriesKeys = shuffled(myRuns.flatMap((runId) => [{ runId, name: 'score', bucketSeconds: 10 }, { runId, name: 'latency_ms', bucketSeconds: 5 }]));
+    const seriesBefore = lab.statements();
+    const series = await createLoaders(repos, me).metricSeriesByRun.loadMany(seriesKeys);
+    expect(lab.statements() - seriesBefore).toBe(2);
+    for (const [i, key] of seriesKeys.entries()) expect(series[i]).toEqual(await metrics.series([key.runId], key.name, key.bucketSeconds));
+    expect((series[seriesKeys.findIndex((k) => k.runId === myRuns[0] && k.name === 'latency_ms')] as unknown[]).length).toBe(4);
   });
 });

@@ -1,6 +1,8 @@
 import Mustache from 'mustache';
 import type { SecretBox } from '../../common/secret-box.js';
 import type { ModelSnapshot, PromptVersionSnapshot } from '../../db/schema.js';
+import { checkEvaluatorParams, type EvaluatorKind } from '../../evaluators/registry.js';
+import type { RunSnapshot } from '../runs/tasks.repo.js';
 import { createProviderClient } from '../../providers/index.js';
 import { DEFAULT_MAX_TOKENS, type ProviderClient } from '../../providers/types.js';
 
@@ -16,6 +18,15 @@ export interface ExecModel {
   maxTokens: number;
 }
 
+/** An evaluator of the run, its params checked again by the registry (they were checked at startRun). */
+export interface ExecEvaluator {
+  kind: EvaluatorKind;
+  name: string;
+  params: unknown;
+  /** LLM_JUDGE: the judge model, with its client. */
+  judge: ExecModel | null;
+}
+
 export interface RenderedPrompt {
   system: string | null;
   prompt: string;
@@ -28,28 +39,28 @@ export interface RenderedPrompt {
  */
 export class RunContext {
   readonly models = new Map<string, ExecModel>();
+  readonly evaluators: ExecEvaluator[] = [];
+  readonly projectId: string;
+  readonly experimentId: string;
   private readonly prompts = new Map<string, PromptVersionSnapshot>();
   private readonly writer = new Mustache.Writer();
 
   constructor(
     readonly runId: string,
-    snapshot: { models: ModelSnapshot[]; promptVersions: PromptVersionSnapshot[] },
+    snapshot: RunSnapshot,
     secrets: SecretBox,
   ) {
-    for (const m of snapshot.models) {
-      const apiKey = m.apiKeyCiphertext ? secrets.open(m.apiKeyCiphertext) : null;
-      const client = createProviderClient({
-        id: m.id,
-        provider: m.provider,
-        modelName: m.modelName,
-        baseUrl: m.baseUrl,
-        apiKey,
-        parameters: m.parameters,
-      });
-      const maxTokens = typeof m.parameters.maxTokens === 'number' ? m.parameters.maxTokens : DEFAULT_MAX_TOKENS;
-      this.models.set(m.id, { snapshot: m, client, maxTokens });
-    }
+    this.projectId = snapshot.projectId;
+    this.experimentId = snapshot.experimentId;
+    for (const m of snapshot.models) this.models.set(m.id, execModel(m, secrets));
     for (const p of snapshot.promptVersions) this.prompts.set(p.id, p);
+    for (const e of snapshot.evaluators) {
+      const kind = e.kind as EvaluatorKind;
+      const check = checkEvaluatorParams(kind, e.params);
+      if (!check.ok) throw new Error(`evaluator ${e.name}: ${check.message}`);
+      const judge = snapshot.judges[e.name];
+      this.evaluators.push({ kind, name: e.name, params: check.params, judge: judge ? execModel(judge, secrets) : null });
+    }
   }
 
   /** The system and user messages of a prompt version over a row's input. */
@@ -72,6 +83,13 @@ export class RunContext {
     const promptTokens = bytes + TOKENS_PER_MESSAGE * (rendered.system === null ? 1 : 2);
     return costUsd(model.snapshot, promptTokens, model.maxTokens);
   }
+}
+
+function execModel(m: ModelSnapshot, secrets: SecretBox): ExecModel {
+  const apiKey = m.apiKeyCiphertext ? secrets.open(m.apiKeyCiphertext) : null;
+  const client = createProviderClient({ id: m.id, provider: m.provider, modelName: m.modelName, baseUrl: m.baseUrl, apiKey, parameters: m.parameters });
+  const maxTokens = typeof m.parameters.maxTokens === 'number' ? m.parameters.maxTokens : DEFAULT_MAX_TOKENS;
+  return { snapshot: m, client, maxTokens };
 }
 
 /** Cost at the model's prices (USD per million tokens); 0 when it has none. */

@@ -116,6 +116,7 @@ export class RunFinisher implements Job {
             error: t.error,
             latencyMs: t.latencyMs,
             usage: t.promptTokens === null ? null : { promptTokens: t.promptTokens, completionTokens: t.completionTokens, costUsd: t.costUsd },
+            metrics: t.metrics ?? {},
           })}\n`;
         }
         hash.update(chunk);

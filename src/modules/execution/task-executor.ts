@@ -11,6 +11,7 @@ import { BUDGET_ERROR_PREFIX } from '../runs/runs.service.js';
 import { publishRunEvents } from '../runs/run-events.js';
 import { TasksRepo, type RunEventJson, type CandidateTask, type OutcomeStatus, type RunCounters, type TaskOutcome } from '../runs/tasks.repo.js';
 import { costUsd, RunContext, type RenderedPrompt } from './run-context.js';
+import type { TaskScorer } from './scoring.js';
 
 export interface ExecutorSettings {
   /** Calls this process keeps in flight across all runs. */
@@ -67,7 +68,7 @@ export class TaskExecutor implements Job {
   /** Claimed ahead, waiting for a call slot: a slot that frees starts one at once, without a claim round-trip. */
   private readonly ready: Held[] = [];
   private calling = 0;
-  private readonly pending = new Map<string, TaskOutcome[]>();
+  private readonly pending = new Map<RunContext, TaskOutcome[]>();
   private pendingCount = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
@@ -91,6 +92,9 @@ export class TaskExecutor implements Job {
     private readonly pubsub: LabPubSub,
     private readonly settings: ExecutorSettings,
     private readonly logger: Logger,
+    private readonly scorer: TaskScorer,
+    /** Called with the outcomes each write applied (the fence let them through), after it committed. */
+    private readonly onSettled: (context: RunContext, tasks: readonly SettledTask[]) => Promise<void> = async () => {},
   ) {}
 
   async runOnce(signal?: AbortSignal): Promise<boolean> {
@@ -311,7 +315,7 @@ export class TaskExecutor implements Job {
     }
     this.calling -= 1;
     this.held.delete(task.id);
-    if (outcome) this.record(context.runId, outcome);
+    if (outcome) this.record(context, outcome);
     this.callsEnded += 1;
     this.startReady();
     this.wakeSlots();
@@ -336,12 +340,16 @@ export class TaskExecutor implements Job {
         latencyMs = performance.now() - started;
       }
     }, signal);
+    const cost = costUsd(model.snapshot, result.promptTokens, result.completionTokens);
+    const scored = await this.scorer.score(context, pick.task.input, pick.task.expected, { ...result, latencyMs, costUsd: cost }, signal);
     return ended(base, 'SUCCEEDED', {
       output: result.output,
+      error: scored.problems.length > 0 ? `the call succeeded, but evaluators could not score it: ${scored.problems.join(' ')}` : null,
       latencyMs,
       promptTokens: result.promptTokens,
       completionTokens: result.completionTokens,
-      costUsd: costUsd(model.snapshot, result.promptTokens, result.completionTokens),
+      costUsd: cost,
+      metrics: scored.metrics,
     });
   }
 
@@ -362,10 +370,10 @@ export class TaskExecutor implements Job {
     return ended(base, 'FAILED', { error: 'the worker failed unexpectedly on this task; its log has the details (search for the task id).' });
   }
 
-  private record(runId: string, outcome: TaskOutcome): void {
-    this.unsettled.set(outcome.id, runId);
-    let list = this.pending.get(runId);
-    if (!list) this.pending.set(runId, (list = []));
+  private record(context: RunContext, outcome: TaskOutcome): void {
+    this.unsettled.set(outcome.id, context.runId);
+    let list = this.pending.get(context);
+    if (!list) this.pending.set(context, (list = []));
     list.push(outcome);
     this.pendingCount += 1;
     if (this.pendingCount >= this.settings.flushSize) void this.flush();
@@ -381,19 +389,34 @@ export class TaskExecutor implements Job {
     this.pending.clear();
     this.pendingCount = 0;
     this.flushing = this.flushing.then(async () => {
-      for (const [runId, outcomes] of batch) {
+      for (const [context, outcomes] of batch) {
+        const runId = context.runId;
         try {
           const counters = await this.tasks.settle(runId, outcomes);
           for (const outcome of outcomes) this.unsettled.delete(outcome.id);
-          if (counters) this.countersMoved(counters);
+          if (counters) {
+            this.countersMoved(counters);
+            await this.settled(context, counters);
+          }
         } catch (err) {
           // Kept for the next flush: the leases outlive a short outage, and the fence makes a late write safe.
           this.logger.warn({ err, runId, outcomes: outcomes.length }, 'could not write task outcomes; retrying');
-          for (const outcome of outcomes) this.record(runId, outcome);
+          for (const outcome of outcomes) this.record(context, outcome);
         }
       }
     });
     return this.flushing;
+  }
+
+  /** The tasks this write ended as SUCCEEDED with metrics, from its events (an outcome the fence refused has none). */
+  private async settled(context: RunContext, counters: RunCounters): Promise<void> {
+    const done: SettledTask[] = [];
+    for (const event of counters.events) {
+      const task = event.task as SettledTaskJson | null;
+      if (task?.status === 'SUCCEEDED' && task.metrics) done.push(task as SettledTask);
+    }
+    // Waits only while the metric writer is full (its bound on memory), slowing further writes.
+    if (done.length > 0) await this.onSettled(context, done).catch((err) => this.logger.error({ err, runId: context.runId }, 'could not record metric points'));
   }
 
   private countersMoved(counters: RunCounters): void {
@@ -428,6 +451,19 @@ export class TaskExecutor implements Job {
   }
 }
 
+/** A task row as its run event carries it (to_jsonb of the row: snake_case). */
+interface SettledTaskJson {
+  id: string;
+  status: string;
+  model_id: string;
+  prompt_version_id: string;
+  row_index: number;
+  repetition: number;
+  finished_at: string;
+  metrics: Record<string, number> | null;
+}
+export type SettledTask = SettledTaskJson & { metrics: Record<string, number> };
+
 type OutcomeBase = Pick<TaskOutcome, 'id' | 'attempt' | 'reservedUsd' | 'renderedPrompt'>;
 
 function ended(base: OutcomeBase, status: OutcomeStatus, values: Partial<TaskOutcome>): TaskOutcome {
@@ -440,6 +476,7 @@ function ended(base: OutcomeBase, status: OutcomeStatus, values: Partial<TaskOut
     promptTokens: null,
     completionTokens: null,
     costUsd: null,
+    metrics: null,
     retryInSeconds: 0,
     ...values,
   };

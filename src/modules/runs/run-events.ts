@@ -72,14 +72,14 @@ export async function* runEventStream(
   }
 }
 
-const OVERFLOW = Symbol('overflow');
+export const OVERFLOW = Symbol('overflow');
 
 /**
  * Reads `source` as fast as it delivers into a queue of at most `max` items, so a consumer that
  * stops reading holds at most that many in memory: past it, the queue is dropped and the consumer
  * gets OVERFLOW next (pub/sub's own buffer would grow without end).
  */
-function boundedQueue<T>(source: AsyncIterator<T>, max: number): { next(): Promise<IteratorResult<T | typeof OVERFLOW, void>>; return(): Promise<void> } {
+export function boundedQueue<T>(source: AsyncIterator<T>, max: number): { next(): Promise<IteratorResult<T | typeof OVERFLOW, void>>; return(): Promise<void> } {
   const queue: T[] = [];
   let state: 'open' | 'overflow' | 'done' = 'open';
   let waiting: (() => void) | null = null;

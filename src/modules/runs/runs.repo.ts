@@ -58,8 +58,8 @@ export class RunsRepo extends Repo {
     return { run: row!, event: event! };
   }
 
-  async insertSnapshot(runId: string, models: ModelSnapshot[], promptVersions: PromptVersionSnapshot[]): Promise<void> {
-    await this.db.insert(runSnapshots).values({ runId, models, promptVersions });
+  async insertSnapshot(runId: string, models: ModelSnapshot[], promptVersions: PromptVersionSnapshot[], judges: Record<string, ModelSnapshot>): Promise<void> {
+    await this.db.insert(runSnapshots).values({ runId, models, promptVersions, judges });
   }
 
   /** The run's dataset rows, as JSON documents of up to ROWS_PER_STATEMENT rows each (one parameter per statement). */
@@ -87,8 +87,8 @@ export class RunsRepo extends Repo {
 
   /** Copies the frozen config, the rows and the tasks that did not succeed of one (ended) run into another. */
   async copyUnsucceeded(fromRunId: string, toRunId: string): Promise<void> {
-    await this.db.execute(sql`insert into run_snapshots (run_id, models, prompt_versions)
-      select ${toRunId}, models, prompt_versions from run_snapshots where run_id = ${fromRunId}`);
+    await this.db.execute(sql`insert into run_snapshots (run_id, models, prompt_versions, judges)
+      select ${toRunId}, models, prompt_versions, judges from run_snapshots where run_id = ${fromRunId}`);
     await this.db.execute(sql`insert into run_rows (run_id, row_index, input, expected)
       select ${toRunId}, row_index, input, expected from run_rows rr where rr.run_id = ${fromRunId}
         and exists (select 1 from tasks t where t.run_id = ${fromRunId} and t.row_index = rr.row_index and t.status <> 'SUCCEEDED')`);

@@ -1,6 +1,6 @@
 import { badInput, conflict, DomainError, ErrorCode, notFound } from '../../common/errors.js';
 import type { ModelSnapshot, PromptVersionSnapshot, RunRow } from '../../db/schema.js';
-import { checkEvaluatorParams, defaultMetricName, type EvaluatorKind } from '../../evaluators/registry.js';
+import { CALL_METRICS, checkEvaluatorParams, defaultMetricName, judgeCostMetric, type EvaluatorKind } from '../../evaluators/registry.js';
 import type { Db } from '../../storage/postgres.js';
 import type { LabPubSub } from '../../storage/pubsub.js';
 import type { DatasetsService } from '../datasets/datasets.service.js';
@@ -95,7 +95,7 @@ export class RunsService {
       throw badInput(`promptVersionIds: at most ${RUN_LIMITS.maxPromptVersions} per run (got ${promptVersionIds.length}).`, 'promptVersionIds');
     }
     if (modelIds.length > RUN_LIMITS.maxModels) throw badInput(`modelIds: at most ${RUN_LIMITS.maxModels} per run (got ${modelIds.length}).`, 'modelIds');
-    const evaluators = await this.checkEvaluators(projectId, spec.evaluators);
+    const { evaluators, judges } = await this.checkEvaluators(projectId, spec.evaluators);
 
     const experiment = await this.experiments.get(projectId, spec.experimentId);
     const version = await this.datasets.version(projectId, spec.datasetVersionId);
@@ -148,7 +148,7 @@ export class RunsService {
         totalTasks: rows.length * perRow,
         queuedTasks: rows.length * perRow,
       });
-      await repo.insertSnapshot(inserted.id, snapshot.models, snapshot.promptVersions);
+      await repo.insertSnapshot(inserted.id, snapshot.models, snapshot.promptVersions, judges);
       await repo.insertRows(inserted.id, rows);
       await repo.expandTasks(projectId, inserted.id, rows.length, promptVersionIds, modelIds, repetitions);
       return { run: inserted, event };
@@ -177,6 +177,11 @@ export class RunsService {
   }
 
   /** The run's events after `afterSequence`, stored then live, each once (the caller checked the run is the project's). */
+  /** Where each task of a run sits, for pairing two runs; the caller has checked the run is the project's. */
+  taskPlaces(runId: string) {
+    return this.tasks.places(runId);
+  }
+
   events(runId: string, afterSequence: number): AsyncGenerator<RunEventJson> {
     return runEventStream(this.pubsub, (after, limit) => this.tasks.eventsAfter(runId, after, limit), runId, afterSequence);
   }
@@ -222,10 +227,12 @@ export class RunsService {
     return run.run;
   }
 
-  private async checkEvaluators(projectId: string, specs: readonly EvaluatorSpec[]): Promise<RunRow['evaluators']> {
+  /** The checked evaluators, and the judge model of each LLM_JUDGE by metric name, frozen with the run. */
+  private async checkEvaluators(projectId: string, specs: readonly EvaluatorSpec[]): Promise<{ evaluators: RunRow['evaluators']; judges: Record<string, ModelSnapshot> }> {
     if (specs.length > RUN_LIMITS.maxEvaluators) throw badInput(`evaluators: at most ${RUN_LIMITS.maxEvaluators} per run.`, 'evaluators');
     const names = new Set<string>();
     const checked: RunRow['evaluators'] = [];
+    const judges: Record<string, ModelSnapshot> = {};
     for (const [i, spec] of specs.entries()) {
       const field = `evaluators[${i}]`;
       const check = checkEvaluatorParams(spec.kind, spec.params);
@@ -234,16 +241,23 @@ export class RunsService {
       if (!/^[a-z][a-z0-9_]{0,63}$/.test(name)) {
         throw badInput(`${field}.name: "${name}" is not a metric name; use lower-case letters, digits and _ (e.g. exact_match).`, field);
       }
-      if (names.has(name)) throw badInput(`${field}.name: two evaluators write the metric "${name}"; give one another name.`, field);
-      names.add(name);
+      if ((CALL_METRICS as readonly string[]).includes(name)) {
+        throw badInput(`${field}.name: "${name}" is recorded for every task already (${CALL_METRICS.join(', ')}); give the evaluator another name.`, field);
+      }
+      const written = spec.kind === 'LLM_JUDGE' ? [name, judgeCostMetric(name)] : [name];
+      for (const metric of written) {
+        if (names.has(metric)) throw badInput(`${field}.name: two evaluators write the metric "${metric}"; give one another name.`, field);
+        names.add(metric);
+      }
       if (spec.kind === 'LLM_JUDGE') {
         if (!spec.judgeModelId) throw badInput(`${field}.params.modelId: the id of the judge model is required.`, field);
         const [judge] = await this.models.snapshots(projectId, [spec.judgeModelId]);
         if (!judge) throw notFound('Model', spec.judgeModelId);
+        judges[name] = judge;
       }
       checked.push({ kind: spec.kind, name, params: (spec.params ?? {}) as Record<string, unknown> });
     }
-    return checked;
+    return { evaluators: checked, judges };
   }
 }
 

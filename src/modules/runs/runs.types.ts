@@ -5,6 +5,7 @@ import { connectionType } from '../common/connection.js';
 import type { RunEventJson } from './tasks.repo.js';
 import { enumObject } from '../common/enums.js';
 import { DateTime, JSONScalar, Node } from '../common/node.types.js';
+import { MetricValue } from '../metrics/metric-value.types.js';
 
 export const RunStatus = enumObject(runStatusEnum.enumValues);
 export type RunStatus = (typeof runStatusEnum.enumValues)[number];
@@ -237,6 +238,11 @@ export class Task extends Node {
     return r.promptTokens === null ? null : Usage.of(r.promptTokens, r.completionTokens ?? 0, r.costUsd ?? 0);
   }
 
+  @Field(() => [MetricValue], { description: 'What its call and evaluators measured (SUCCEEDED tasks), by name; empty otherwise.' })
+  get metrics(): MetricValue[] {
+    return MetricValue.listOf(this.row.metrics);
+  }
+
   @Field(() => DateTime, { nullable: true, description: 'When a worker first claimed it.' })
   startedAt!: Date | null;
 
@@ -338,6 +344,7 @@ export function runEventOf(event: RunEventJson): TaskUpdated | RunStatusChanged 
     promptTokens: t.prompt_tokens,
     completionTokens: t.completion_tokens,
     costUsd: t.cost_usd,
+    metrics: t.metrics ?? null,
     reservedUsd: t.reserved_usd,
     startedAt: asDate(t.started_at),
     finishedAt: asDate(t.finished_at),

@@ -1,5 +1,5 @@
 import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
-import { runs, tasks, type ModelSnapshot, type PromptVersionSnapshot, type TaskRow, type TaskStatus } from '../../db/schema.js';
+import { runs, tasks, type ModelSnapshot, type RunRow, type PromptVersionSnapshot, type TaskRow, type TaskStatus } from '../../db/schema.js';
 import { anyId, Repo, type Executor } from '../../storage/postgres.js';
 import { Leases, type Claim } from '../../workflow/leases.js';
 import { firstPerParent } from '../common/keyset.js';
@@ -24,6 +24,15 @@ export type ClaimableRun = {
   costUsd: number;
   reservedUsd: number;
   error: string | null;
+};
+
+export type RunSnapshot = {
+  projectId: string;
+  experimentId: string;
+  models: ModelSnapshot[];
+  promptVersions: PromptVersionSnapshot[];
+  judges: Record<string, ModelSnapshot>;
+  evaluators: RunRow['evaluators'];
 };
 
 /** A task that may be claimed, with the dataset row it runs on. */
@@ -56,6 +65,8 @@ export interface TaskOutcome {
   promptTokens: number | null;
   completionTokens: number | null;
   costUsd: number | null;
+  /** SUCCEEDED: what the call and the evaluators measured, by metric name. */
+  metrics: Record<string, number> | null;
   /** What was reserved against the budget at claim; released now. */
   reservedUsd: number;
   /** QUEUED only: not claimable again for this long. */
@@ -176,9 +187,11 @@ export class TasksRepo extends Repo {
       order by created_at limit ${limit}`);
   }
 
-  async snapshot(runId: string): Promise<{ models: ModelSnapshot[]; promptVersions: PromptVersionSnapshot[] } | undefined> {
-    const [row] = await this.db.execute<{ models: ModelSnapshot[]; promptVersions: PromptVersionSnapshot[] }>(
-      sql`select models, prompt_versions as "promptVersions" from run_snapshots where run_id = ${runId}`,
+  /** What a worker needs to run the run's tasks: the frozen snapshot, the evaluators, and where the run belongs. */
+  async snapshot(runId: string): Promise<RunSnapshot | undefined> {
+    const [row] = await this.db.execute<RunSnapshot>(
+      sql`select s.models, s.prompt_versions as "promptVersions", s.judges, r.evaluators, r.project_id as "projectId", r.experiment_id as "experimentId"
+        from run_snapshots s join runs r on r.id = s.run_id where s.run_id = ${runId}`,
     );
     return row;
   }
@@ -251,8 +264,9 @@ export class TasksRepo extends Repo {
     const [counters] = await this.db.execute<RunCounters>(sql`with
       v as (select * from unnest(${col('id')}::uuid[], ${col('attempt')}::int[], ${col('status')}::text[], ${col('renderedPrompt')}::text[],
           ${col('output')}::text[], ${col('error')}::text[], ${col('latencyMs')}::float8[], ${col('promptTokens')}::int[],
-          ${col('completionTokens')}::int[], ${col('costUsd')}::float8[], ${col('reservedUsd')}::float8[], ${col('retryInSeconds')}::float8[])
-        as v(id, attempt, status, rendered, output, error, latency, pt, ct, cost, reserved, delay)),
+          ${col('completionTokens')}::int[], ${col('costUsd')}::float8[], ${col('reservedUsd')}::float8[], ${col('retryInSeconds')}::float8[],
+          ${sql.param(outcomes.map((o) => (o.metrics === null ? null : JSON.stringify(o.metrics))))}::text[])
+        as v(id, attempt, status, rendered, output, error, latency, pt, ct, cost, reserved, delay, metrics)),
       written as (
         update tasks t set
           status = case when v.status = 'RELEASED' then t.status else v.status::task_status end,
@@ -263,6 +277,7 @@ export class TasksRepo extends Repo {
           prompt_tokens = case when v.status = 'RELEASED' then t.prompt_tokens else v.pt end,
           completion_tokens = case when v.status = 'RELEASED' then t.completion_tokens else v.ct end,
           cost_usd = case when v.status = 'RELEASED' then t.cost_usd else v.cost end,
+          metrics = case when v.status = 'RELEASED' then t.metrics else v.metrics::jsonb end,
           reserved_usd = 0,
           lease_until = case when v.status = 'QUEUED' and v.delay > 0 then now() + make_interval(secs => v.delay) else null end,
           finished_at = case when v.status in ${ENDED} then now() else null end
@@ -335,7 +350,7 @@ export class TasksRepo extends Repo {
     return this.db.execute(sql`select t.id, t.seq, t.row_index as "rowIndex", t.repetition, t.model_id as "modelId",
         t.prompt_version_id as "promptVersionId", t.status, t.attempts, t.output, t.error, t.latency_ms as "latencyMs",
         t.prompt_tokens as "promptTokens", t.completion_tokens as "completionTokens", t.cost_usd as "costUsd",
-        t.rendered_prompt as "renderedPrompt", rr.input, rr.expected
+        t.rendered_prompt as "renderedPrompt", t.metrics, rr.input, rr.expected
       from tasks t join run_rows rr on rr.run_id = t.run_id and rr.row_index = t.row_index
       where t.run_id = ${runId} and t.seq > ${afterSeq} order by t.seq limit ${limit}`) as never;
   }
@@ -413,6 +428,12 @@ export class TasksRepo extends Repo {
       from unnest(${sql.param(runIds)}::uuid[], ${sql.param(rowIndexes)}::int[]) as k(run_id, row_index)
       join run_rows rr on rr.run_id = k.run_id and rr.row_index = k.row_index
       join runs r on r.id = rr.run_id and r.project_id = ${projectId}`) as never;
+  }
+
+  /** Where each task of the run sits (row, prompt version, model, repetition), in task order: what comparisons pair by. */
+  places(runId: string): Promise<{ taskId: string; rowIndex: number; promptVersionId: string; modelId: string; repetition: number }[]> {
+    return this.db.execute(sql`select id as "taskId", row_index as "rowIndex", prompt_version_id as "promptVersionId", model_id as "modelId", repetition
+      from tasks where run_id = ${runId} order by seq`) as never;
   }
 
   /** Tasks by ids (for loaders), project-scoped. */
