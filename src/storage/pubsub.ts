@@ -23,6 +23,12 @@ export type Topics = {
   'jobs:run-finish': [payload: { runId: string }];
   /** Workers abort the calls in flight of this run. */
   'runs:cancelled': [payload: { runId: string }];
+  /**
+   * Local only, never sent to Redis: this process's Redis subscription came back after a lost
+   * connection, so messages published meanwhile never arrived. Streams that can re-read what they
+   * missed (run events) do so on it.
+   */
+  'pubsub:reconnected': [payload: { at: number }];
   /** Every API process closes the WebSocket connections that authenticated with this key. */
   'api-key:revoked': [payload: { apiKeyId: string }];
 };
@@ -35,6 +41,7 @@ export interface PubSubHandle {
 }
 
 type Listener = (event: CustomEvent) => void;
+const RECONNECTED: keyof Topics = 'pubsub:reconnected';
 type ListenerArg = Listener | { handleEvent: Listener } | null;
 
 /**
@@ -55,6 +62,15 @@ export function createRedisEventTarget(publisher: Redis, subscriber: Redis, logg
   const callbackOf = (listener: ListenerArg): Listener | null =>
     listener === null ? null : 'handleEvent' in listener ? (e) => listener.handleEvent(e) : listener;
   const registered = new WeakMap<object, Listener>();
+  // ioredis re-subscribes by itself after a reconnect; what was published in between is gone.
+  let connectedBefore = false;
+  subscriber.on('ready', () => {
+    if (connectedBefore) {
+      const event = new CustomEvent(RECONNECTED, { detail: { at: Date.now() } });
+      for (const callback of listeners.get(RECONNECTED) ?? []) callback(event);
+    }
+    connectedBefore = true;
+  });
   return {
     addEventListener(channel: string, listener: ListenerArg) {
       const callback = callbackOf(listener);
@@ -64,7 +80,7 @@ export function createRedisEventTarget(publisher: Redis, subscriber: Redis, logg
       if (!callbacks) {
         callbacks = new Set();
         listeners.set(channel, callbacks);
-        subscriber.subscribe(channel).catch(logFailure('subscribe', channel));
+        if (channel !== RECONNECTED) subscriber.subscribe(channel).catch(logFailure('subscribe', channel));
       }
       callbacks.add(callback);
     },
@@ -75,9 +91,10 @@ export function createRedisEventTarget(publisher: Redis, subscriber: Redis, logg
       callbacks.delete(callback);
       if (callbacks.size > 0) return;
       listeners.delete(channel);
-      subscriber.unsubscribe(channel).catch(logFailure('unsubscribe', channel));
+      if (channel !== RECONNECTED) subscriber.unsubscribe(channel).catch(logFailure('unsubscribe', channel));
     },
     dispatchEvent(event: CustomEvent) {
+      if (event.type === RECONNECTED) return true;
       publisher.publish(event.type, event.detail === undefined ? '' : JSON.stringify(event.detail)).catch(logFailure('publish', event.type));
       return true;
     },

@@ -98,6 +98,8 @@ export interface TestLabOptions {
   metricWriter?: Partial<MetricWriterOptions>;
   /** Pub/sub over Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379), as API processes share it; default in process unless TEST_REDIS_URL is set. */
   redis?: boolean;
+  /** Where the lab reaches Redis when `redis` is set (a proxy of the test's own, to cut it off); default TEST_REDIS_URL. */
+  redisUrl?: string;
 }
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL || 'redis://127.0.0.1:6379';
@@ -155,7 +157,8 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   const databaseUrl = options.sameDatabaseAs?.databaseUrl ?? own?.url ?? inject('databaseUrl');
   const database = connectDatabase(databaseUrl, { poolSize: options.poolSize ?? 5, onQuery: countStatement });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const { pubsub, close: closePubSub } = createLabPubSub(options.redis ? TEST_REDIS_URL : process.env.TEST_REDIS_URL, logger);
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
+  const { pubsub, close: closePubSub } = createLabPubSub(options.redis ? redisUrl : process.env.TEST_REDIS_URL, logger);
   const blobStore = testBlobStore(options.blobs ?? 'local');
   const uploads = { ...TEST_UPLOADS, ...options.uploads };
   let url = '';
@@ -163,7 +166,8 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   await blobStore.ready(blobs);
   const secretKey = randomBytes(32);
   const secrets = new SecretBox(secretKey);
-  const redis = options.redis ? new Redis(TEST_REDIS_URL) : null;
+  const redis = options.redis ? new Redis(redisUrl) : null;
+  redis?.on('error', () => {}); // a test that cuts Redis off sees the retries in the lab's own clients' logs
   const execution = executionSettings(configSchema.shape.worker.parse({}), {
     executor: options.execution?.executor,
     policy: { initialDelayMs: 20, maxDelayMs: 500, timeoutMs: 5_000, halfOpenAfterMs: 1_000, ...options.execution?.policy },

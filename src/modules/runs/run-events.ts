@@ -1,3 +1,4 @@
+import { Repeater } from '@repeaterjs/repeater';
 import { DomainError, ErrorCode } from '../../common/errors.js';
 import type { LabPubSub } from '../../storage/pubsub.js';
 import type { RunEventJson } from './tasks.repo.js';
@@ -17,8 +18,9 @@ const REPLAY_PAGE = 1_000;
  * A run's events after `afterSequence`, each once and in order: the stored ones, then live ones.
  * It listens before it reads, so nothing falls between the two; a live event ahead of the next
  * expected number (publishers race, or a Redis subscription was not yet active) is preceded by
- * the missing ones read from run_events, and any event already given is skipped. Ends after the
- * run's final status.
+ * the missing ones read from run_events, and any event already given is skipped; after a lost Redis
+ * connection came back, the events published meanwhile are read from run_events too. Ends after
+ * the run's final status.
  */
 export async function* runEventStream(
   pubsub: LabPubSub,
@@ -27,7 +29,8 @@ export async function* runEventStream(
   afterSequence: number,
   maxBehind = MAX_EVENTS_BEHIND,
 ): AsyncGenerator<RunEventJson, void, undefined> {
-  const live = boundedQueue(pubsub.subscribe('run:events', runId), maxBehind);
+  // After Redis came back, events published while it was away never arrive: read them from the store.
+  const live = boundedQueue<RunEventJson | { at: number }>(Repeater.merge([pubsub.subscribe('run:events', runId), pubsub.subscribe('pubsub:reconnected')]), maxBehind);
   let last = afterSequence;
   /** Stored events after the last one given, up to `until`. */
   async function* stored(until: number): AsyncGenerator<RunEventJson> {
@@ -57,6 +60,13 @@ export async function* runEventStream(
         );
       }
       const event = next.value;
+      if (!('sequence' in event)) {
+        for await (const missed of stored(Number.MAX_SAFE_INTEGER)) {
+          yield missed;
+          if (isFinal(missed)) return;
+        }
+        continue;
+      }
       if (event.sequence <= last) continue;
       for await (const missed of stored(event.sequence - 1)) {
         yield missed;
