@@ -43,7 +43,13 @@ function requestIdOf(req: Request): string {
  * GraphQL over HTTP and graphql-ws on one port and path, plus /healthz and /readyz, for a built
  * lab. Nothing listens until `listen()`, called once every route is in place.
  */
-export async function createLabServer(lab: Lab, options: { production: boolean }): Promise<LabServer> {
+export interface LabServerOptions {
+  production: boolean;
+  /** graphql-ws pings each socket this often and closes one that has not answered within as long (default 12 s). */
+  wsKeepAliveMs?: number;
+}
+
+export async function createLabServer(lab: Lab, options: LabServerOptions): Promise<LabServer> {
   const { database, pubsub, logger, blobs } = lab.parts;
   const { services } = lab;
   const app = express();
@@ -122,6 +128,8 @@ export async function createLabServer(lab: Lab, options: { production: boolean }
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => shownOverWs(e)),
     },
     wsServer,
+    // A client gone without closing (or one that stopped reading) answers no ping: its socket is closed and its subscriptions end.
+    options.wsKeepAliveMs ?? 12_000,
   );
 
   const recordErrorScopes = {

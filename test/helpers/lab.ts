@@ -92,6 +92,8 @@ export interface TestLabOptions {
   metrics?: 'postgres' | 'clickhouse';
   /** Puts a metric store of the test's own between the lab and the real one (to count or break its calls). */
   wrapMetrics?: (store: MetricStore) => MetricStore;
+  /** graphql-ws keep-alive of the server (its default when unset). */
+  wsKeepAliveMs?: number;
   /** Where the lab reaches ClickHouse, when not directly (a proxy of the test's own, to cut it off). */
   clickhouseUrl?: string;
   /** The metric writer's batching, over the test default (flush every 50 ms). */
@@ -179,7 +181,7 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     : new PostgresMetricStore(database.db);
   const metrics = { store: options.wrapMetrics?.(metricStore) ?? metricStore, writer: { flushMs: 50, ...options.metricWriter } };
   const core = composeLab({ database, pubsub, logger, secrets, blobs: options.wrapBlobs?.(blobs) ?? blobs, uploads, execution, redis, metrics });
-  const server = await createLabServer(core, { production: false });
+  const server = await createLabServer(core, { production: false, wsKeepAliveMs: options.wsKeepAliveMs });
   url = await server.listen(0, '127.0.0.1');
   const worker = options.worker ? startWorker(core.jobs.filter((job) => options.jobs?.(job.name) ?? true), pubsub, logger) : null;
   const graphqlUrl = `${url}/graphql`;
