@@ -17,6 +17,7 @@ import { isDatabaseReachable } from '../storage/postgres.js';
 import { contextFactory, type Context } from './context.js';
 import { createErrorFormatter, internalError, toGraphQLError, type RequestScope } from './errors.js';
 import { compiledExecution } from './compiled-execution.js';
+import { sharedSubscribe } from './shared-execution.js';
 import { buildLabSchema } from './schema.js';
 import { assertWithinCost, costLimitPlugin, validationRules } from './security.js';
 import { createLocalBlobRouter, LocalBlobStore } from '../storage/blobs/index.js';
@@ -79,9 +80,12 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
       for (const socket of socketsByKey.get(apiKeyId) ?? []) socket.close(CloseCode.Unauthorized, 'This API key was revoked.');
     }
   })();
+  // Subscribers of one operation share each event's execution: the key is all a result depends on.
+  const operationKeys = new WeakMap<object, string>();
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
     {
       schema,
+      subscribe: sharedSubscribe((args) => operationKeys.get(args.contextValue as object) ?? null),
       // Authenticates once per connection; a bad key closes the socket with 4401 and the reason.
       onConnect: async (ctx) => {
         try {
@@ -110,12 +114,14 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
           const errors = validate(schema, document, [...specifiedRules, ...rules]);
           if (errors.length > 0) return errors.map((e) => shownOverWs(e));
           assertWithinCost(schema, document, payload.variables ?? {}, payload.operationName);
+          const contextValue = contextFor(viewer, randomUUID());
+          operationKeys.set(contextValue, JSON.stringify([viewer.projectId, viewer.role, payload.operationName ?? null, payload.query, payload.variables ?? null]));
           return {
             schema,
             document,
             operationName: payload.operationName,
             variableValues: payload.variables,
-            contextValue: contextFor(viewer, randomUUID()),
+            contextValue,
           };
         } catch (err) {
           return [shownOverWs(err)];

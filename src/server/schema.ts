@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema, type NonEmptyArray } from 'type-graphql';
-import { createPubSub } from '@graphql-yoga/subscription';
+import { pino } from 'pino';
 import { modules } from '../app/modules.js';
 import { authChecker } from '../modules/auth/authorization.js';
 import { callFieldResolversDirectly } from './direct-field-resolvers.js';
-import type { LabPubSub } from '../storage/pubsub.js';
+import { createLabPubSub, type LabPubSub } from '../storage/pubsub.js';
 
 /**
  * The executable schema from the modules' resolver classes; root fields carry their role with
@@ -26,5 +26,5 @@ export async function buildLabSchema(pubsub: LabPubSub, resolvers: Function[] = 
 
 /** The SDL committed as schema/schema.graphql. */
 export async function printLabSchema(): Promise<string> {
-  return `${printSchema(lexicographicSortSchema(await buildLabSchema(createPubSub())))}\n`;
+  return `${printSchema(lexicographicSortSchema(await buildLabSchema(createLabPubSub(undefined, pino({ level: 'silent' })).pubsub)))}\n`;
 }

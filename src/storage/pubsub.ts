@@ -33,7 +33,25 @@ export type Topics = {
   'api-key:revoked': [payload: { apiKeyId: string }];
 };
 
-export type LabPubSub = PubSub<Topics>;
+export interface LabPubSub extends PubSub<Topics> {
+  /**
+   * Calls `listener` with each payload published on `channel` (`routingKey:id`, or the routing key
+   * alone), in the publisher's call, until the returned function is called: no iterator and no
+   * promise per event, for topics with many subscribers in one process (a run's events).
+   */
+  listen(channel: string, listener: (payload: unknown) => void): () => void;
+}
+
+/** graphql-yoga's PubSub over `target`, with `listen` on the same target. */
+function labPubSubOver(target: TypedEventTarget<CustomEvent>): LabPubSub {
+  return Object.assign(createPubSub<Topics>({ eventTarget: target }), {
+    listen(channel: string, listener: (payload: unknown) => void) {
+      const callback = (event: CustomEvent) => listener(event.detail);
+      target.addEventListener(channel, callback);
+      return () => target.removeEventListener(channel, callback);
+    },
+  });
+}
 
 export interface PubSubHandle {
   pubsub: LabPubSub;
@@ -103,7 +121,7 @@ export function createRedisEventTarget(publisher: Redis, subscriber: Redis, logg
 
 /** Redis pub/sub when a URL is given (events cross processes), else in this process only. */
 export function createLabPubSub(redisUrl: string | undefined, logger: Logger): PubSubHandle {
-  if (!redisUrl) return { pubsub: createPubSub<Topics>(), close: async () => {} };
+  if (!redisUrl) return { pubsub: labPubSubOver(new EventTarget() as TypedEventTarget<CustomEvent>), close: async () => {} };
   const client = () => {
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
     redis.on('error', (err) => logger.warn({ err }, 'redis connection error; retrying'));
@@ -112,7 +130,7 @@ export function createLabPubSub(redisUrl: string | undefined, logger: Logger): P
   const publisher = client();
   const subscriber = client();
   return {
-    pubsub: createPubSub<Topics>({ eventTarget: createRedisEventTarget(publisher, subscriber, logger) }),
+    pubsub: labPubSubOver(createRedisEventTarget(publisher, subscriber, logger)),
     close: async () => {
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
     },

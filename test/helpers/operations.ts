@@ -820,3 +820,18 @@ export const WatchMetricPoints = graphql(`
     }
   }
 `);
+
+export const NarrowRunProgressSub = graphql(`
+  subscription NarrowRunProgressSub($runId: ID!) {
+    runProgress(runId: $runId) {
+      __typename
+      ... on TaskUpdated {
+        sequence
+      }
+      ... on RunStatusChanged {
+        sequence
+        status
+      }
+    }
+  }
+`);

@@ -1,8 +1,8 @@
-import { createPubSub } from '@graphql-yoga/subscription';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runEventStream } from '../../src/modules/runs/run-events.js';
 import type { RunEventJson } from '../../src/modules/runs/tasks.repo.js';
-import type { Topics } from '../../src/storage/pubsub.js';
+import { createLabPubSub } from '../../src/storage/pubsub.js';
 
 const RUN = '00000000-0000-4000-8000-000000000001';
 const event = (sequence: number, status: string | null = null): RunEventJson => ({
@@ -19,7 +19,7 @@ const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('runEventStream (unit: in-process pub/sub, a store in memory)', () => {
   it('listens before it reads: an event published while the store is read is not lost', async () => {
-    const pubsub = createPubSub<Topics>();
+    const pubsub = createLabPubSub(undefined, pino({ level: 'silent' })).pubsub;
     let published = false;
     const stream = runEventStream(
       pubsub,
@@ -41,7 +41,7 @@ describe('runEventStream (unit: in-process pub/sub, a store in memory)', () => {
   });
 
   it('skips what it gave and fills a gap from the store, in order', async () => {
-    const pubsub = createPubSub<Topics>();
+    const pubsub = createLabPubSub(undefined, pino({ level: 'silent' })).pubsub;
     const stored = [event(1), event(2)];
     const stream = runEventStream(pubsub, store(stored), RUN, 0);
     const seen: number[] = [];
@@ -60,7 +60,7 @@ describe('runEventStream (unit: in-process pub/sub, a store in memory)', () => {
   });
 
   it('ends a subscriber that falls too far behind, saying how to resume, holding no more than the bound', async () => {
-    const pubsub = createPubSub<Topics>();
+    const pubsub = createLabPubSub(undefined, pino({ level: 'silent' })).pubsub;
     const stream = runEventStream(pubsub, store([]), RUN, 0, 5);
     const first = stream.next();
     await tick();

@@ -2,7 +2,7 @@ import type { ExecutionResult } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../helpers/fake-llm-server.js';
 import { startTestLab, subscribe, wsClient, type TestLab, type TestProject } from '../helpers/lab.js';
-import { RunProgressSub, StartRun } from '../helpers/operations.js';
+import { NarrowRunProgressSub, RunProgressSub, StartRun } from '../helpers/operations.js';
 import { questionRows, runConfig, waitForRun } from '../helpers/runs.js';
 import type { RunProgressSubSubscription } from '../gql/graphql.js';
 
@@ -73,6 +73,30 @@ describe('runProgress: every event of a run, in order, across API processes', ()
       expect(succeeded).toEqual([...succeeded].sort((x, y) => x - y));
     } finally {
       await client.dispose();
+    }
+  });
+
+  it('gives subscribers of one event with different selections their own results, and the same to the same selection', async () => {
+    const viewer = await project.keyWithRole('VIEWER');
+    const full = [wsClient(b.wsUrl, project.key), wsClient(b.wsUrl, viewer.key)];
+    const narrow = wsClient(b.wsUrl, project.key);
+    const fake = await startFakeLlmServer({ latencyMs: 300 });
+    try {
+      const config = await runConfig(project.client, questionRows(3), [{ baseUrl: fake.url }]);
+      const { startRun } = await project.client.request(StartRun, {
+        input: { experimentId: config.experimentId, datasetVersionId: config.datasetVersionId, promptVersionIds: [config.promptVersionId], modelIds: config.modelIds, evaluators: [] },
+      });
+      const [fullA, fullB, narrowOnly] = await Promise.all([
+        ...full.map((c) => collect(subscribe(c, RunProgressSub, { runId: startRun.id, afterSequence: 0 }))),
+        collect(subscribe(narrow, NarrowRunProgressSub, { runId: startRun.id }) as never),
+      ]);
+      expect(sequences(fullA!)).toEqual(range(1, 9));
+      // Executed once per event and selection: the two full subscriptions got equal results, the narrow one its own shape.
+      expect(fullB).toEqual(fullA);
+      expect(narrowOnly!.map((e) => Object.keys(e).sort())).toEqual(fullA!.map((e) => (e.__typename === 'TaskUpdated' ? ['__typename', 'sequence'] : ['__typename', 'sequence', 'status'])));
+    } finally {
+      await fake.close();
+      for (const c of [...full, narrow]) await c.dispose();
     }
   });
 

@@ -1,4 +1,3 @@
-import { createPubSub } from '@graphql-yoga/subscription';
 import {
   getNamedType,
   getNullableType,
@@ -13,10 +12,12 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { ClientError } from 'graphql-request';
+import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/common/global-id.js';
 import { roles, type RoleName } from '../../src/modules/auth/viewer.js';
 import { buildLabSchema } from '../../src/server/schema.js';
+import { createLabPubSub } from '../../src/storage/pubsub.js';
 import { useTestLab, wsClient, type TestProject } from '../helpers/lab.js';
 
 /** The role matrix: what each root field needs. Every field of the schema must be listed by its operation type's rule. */
@@ -84,7 +85,7 @@ describe('the role matrix: every root field, by every role', () => {
   const keys = {} as Record<RoleName, string>;
 
   beforeAll(async () => {
-    schema = await buildLabSchema(createPubSub());
+    schema = await buildLabSchema(createLabPubSub(undefined, pino({ level: 'silent' })).pubsub);
     for (const role of roles) {
       const { key, client } = await t.project.keyWithRole(role);
       keys[role] = key;

@@ -1,10 +1,11 @@
 import { DomainError, ErrorCode } from '../../common/errors.js';
 import type { LabPubSub } from '../../storage/pubsub.js';
-import { boundedQueue, OVERFLOW } from '../runs/run-events.js';
+import { boundedListener, OVERFLOW } from '../runs/run-events.js';
+import type { RunEventJson } from '../runs/tasks.repo.js';
 import type { MetricPointRow } from './metric-store.js';
 
 const FINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
-/** Batches of points (one per settled write) a subscriber may fall behind by before it is ended. */
+/** Batches of points (one per settled write) and run events a subscriber may fall behind by before it is ended. */
 export const MAX_BATCHES_BEHIND = 10_000;
 
 /**
@@ -19,28 +20,26 @@ export async function* metricPointStream(
   stillLive: () => Promise<boolean>,
   maxBehind = MAX_BATCHES_BEHIND,
 ): AsyncGenerator<MetricPointRow, void, undefined> {
-  const points = boundedQueue(pubsub.subscribe('run:metrics', runId), maxBehind);
-  const events = boundedQueue(pubsub.subscribe('run:events', runId), maxBehind);
-  let nextPoints = points.next();
-  let nextEvent = events.next();
+  const live = boundedListener<{ points: MetricPointRow[] } | RunEventJson>(maxBehind, (push) => [
+    pubsub.listen(`run:metrics:${runId}`, push as (payload: unknown) => void),
+    pubsub.listen(`run:events:${runId}`, push as (payload: unknown) => void),
+  ]);
   try {
     if (!(await stillLive())) return;
     for (;;) {
-      const which = await Promise.race([nextPoints.then((r) => ({ from: 'points' as const, r })), nextEvent.then((r) => ({ from: 'events' as const, r }))]);
-      if (which.r.done) return;
-      if (which.r.value === OVERFLOW) {
+      const next = await live.next();
+      if (next.done) return;
+      if (next.value === OVERFLOW) {
         throw new DomainError(ErrorCode.RATE_LIMITED, `This subscription fell more than ${maxBehind} batches of points behind and was ended; read Run.metrics for what it missed and subscribe again.`);
       }
-      if (which.from === 'events') {
-        const event = which.r.value as { status: string | null };
-        if (event.status !== null && FINAL.has(event.status)) return;
-        nextEvent = events.next();
-        continue;
+      const item = next.value;
+      if ('points' in item) {
+        for (const point of item.points) if (!names || names.has(point.name)) yield point;
+      } else if (item.status !== null && FINAL.has(item.status)) {
+        return;
       }
-      for (const point of (which.r.value as { points: MetricPointRow[] }).points) if (!names || names.has(point.name)) yield point;
-      nextPoints = points.next();
     }
   } finally {
-    await Promise.all([points.return(), events.return()]);
+    await live.return();
   }
 }

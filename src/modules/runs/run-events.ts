@@ -1,4 +1,3 @@
-import { Repeater } from '@repeaterjs/repeater';
 import { DomainError, ErrorCode } from '../../common/errors.js';
 import type { LabPubSub } from '../../storage/pubsub.js';
 import type { RunEventJson } from './tasks.repo.js';
@@ -30,7 +29,10 @@ export async function* runEventStream(
   maxBehind = MAX_EVENTS_BEHIND,
 ): AsyncGenerator<RunEventJson, void, undefined> {
   // After Redis came back, events published while it was away never arrive: read them from the store.
-  const live = boundedQueue<RunEventJson | { at: number }>(Repeater.merge([pubsub.subscribe('run:events', runId), pubsub.subscribe('pubsub:reconnected')]), maxBehind);
+  const live = boundedListener<RunEventJson | { at: number }>(maxBehind, (push) => [
+    pubsub.listen(`run:events:${runId}`, push as (payload: unknown) => void),
+    pubsub.listen('pubsub:reconnected', push as (payload: unknown) => void),
+  ]);
   let last = afterSequence;
   /** Stored events after the last one given, up to `until`. */
   async function* stored(until: number): AsyncGenerator<RunEventJson> {
@@ -85,35 +87,34 @@ export async function* runEventStream(
 export const OVERFLOW = Symbol('overflow');
 
 /**
- * Reads `source` as fast as it delivers into a queue of at most `max` items, so a consumer that
- * stops reading holds at most that many in memory: past it, the queue is dropped and the consumer
- * gets OVERFLOW next (pub/sub's own buffer would grow without end).
+ * A queue of at most `max` items fed by listeners `attach` registers (it returns how to remove
+ * them): past `max`, the queue is dropped, the listeners removed, and the consumer gets OVERFLOW
+ * next. Listeners push in the publisher's call, so an item costs no promise until it is read.
  */
-export function boundedQueue<T>(source: AsyncIterator<T>, max: number): { next(): Promise<IteratorResult<T | typeof OVERFLOW, void>>; return(): Promise<void> } {
+export function boundedListener<T>(max: number, attach: (push: (item: T) => void) => (() => void)[]): { next(): Promise<IteratorResult<T | typeof OVERFLOW, void>>; return(): Promise<void> } {
   const queue: T[] = [];
   let state: 'open' | 'overflow' | 'done' = 'open';
   let waiting: (() => void) | null = null;
   const wake = () => {
-    waiting?.();
+    const resolve = waiting;
     waiting = null;
+    resolve?.();
   };
-  const pump = (async () => {
-    try {
-      for (let item = await source.next(); !item.done; item = await source.next()) {
-        if (queue.length >= max) {
-          state = 'overflow';
-          queue.length = 0;
-          return;
-        }
-        queue.push(item.value);
-        wake();
-      }
-    } finally {
-      if (state === 'open') state = 'done';
-      wake();
-      await source.return?.();
-    }
-  })();
+  let detachers: (() => void)[] = [];
+  const detach = () => {
+    for (const remove of detachers) remove();
+    detachers = [];
+  };
+  const push = (item: T) => {
+    if (state !== 'open') return;
+    if (queue.length >= max) {
+      state = 'overflow';
+      queue.length = 0;
+      detach();
+    } else queue.push(item);
+    wake();
+  };
+  detachers = attach(push);
   return {
     async next() {
       for (;;) {
@@ -124,10 +125,9 @@ export function boundedQueue<T>(source: AsyncIterator<T>, max: number): { next()
       }
     },
     async return() {
-      state = state === 'open' ? 'done' : state;
-      await source.return?.();
+      if (state === 'open') state = 'done';
+      detach();
       wake();
-      await pump.catch(() => {});
     },
   };
 }
