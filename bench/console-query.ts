@@ -17,7 +17,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,7 @@ import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { startPgProxy, type PgProxy } from './console-query/pg-proxy.js';
 import { PROJECT_NAME, seed } from './console-query/seed.js';
+import { backendCpuMs, cpuMs, machineBusyMs } from './lib/proc.js';
 
 const { values } = parseArgs({
   options: {
@@ -92,33 +93,9 @@ interface Figures {
   otherCpuPercent: number;
 }
 
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
-/** utime + stime of a process (all its threads), in ms, from /proc/<pid>/stat; null once it is gone. */
-async function cpuMs(pid: number): Promise<number | null> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  if (stat === null) return null;
-  // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-}
 
-/** CPU ms the whole machine spent busy (idle, I/O wait and steal excepted), from /proc/stat. */
-async function machineBusyMs(): Promise<number> {
-  const [user, nice, system, , , irq, softirq] = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.split(/\s+/).slice(1).map(Number);
-  return ((user! + nice! + system! + irq! + softirq!) * 1000) / CLOCK_TICKS;
-}
 
-/** CPU ms of each PostgreSQL backend connected to the bench database, by pid: other databases' work is not ours. */
-async function backendCpuMs(): Promise<Map<number, number>> {
-  const backends = await admin<{ pid: number }[]>`select pid from pg_stat_activity where datname = ${DATABASE}`;
-  const byPid = new Map<number, number>();
-  for (const { pid } of backends) {
-    const usage = await cpuMs(pid);
-    if (usage !== null) byPid.set(pid, usage);
-  }
-  return byPid;
-}
 
 /** CPU spent since `before`: backends that started meanwhile count from zero. */
 const backendCpuSince = (before: Map<number, number>, after: Map<number, number>) =>
@@ -222,7 +199,7 @@ async function checkSameAnswers(lab: Server, bare: Server, apiKey: string): Prom
 async function load(server: Server, apiKey: string, first: number, requests: number, expectBody: string): Promise<Figures> {
   const pid = server.child.pid!;
   const node = (await cpuMs(pid))!;
-  const pg = await backendCpuMs();
+  const pg = await backendCpuMs(admin, DATABASE);
   const counts = { ...server.proxy.counts };
   const self = process.cpuUsage();
   const busy = await machineBusyMs();
@@ -241,7 +218,7 @@ async function load(server: Server, apiKey: string, first: number, requests: num
   });
 
   const nodeMs = (await cpuMs(pid))! - node;
-  const pgMs = backendCpuSince(pg, await backendCpuMs());
+  const pgMs = backendCpuSince(pg, await backendCpuMs(admin, DATABASE));
   const selfUsage = process.cpuUsage(self);
   const selfMs = (selfUsage.user + selfUsage.system) / 1000;
   const otherMs = (await machineBusyMs()) - busy - nodeMs - pgMs - selfMs;
