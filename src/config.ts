@@ -136,10 +136,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   throw new ConfigError(
     parsed.error.issues.map((issue) => {
-      const variable = issue.path[issue.path.length - 1];
-      return `${String(variable)}: ${issue.message} (got ${JSON.stringify(readPath(groups, issue.path))})`;
+      const variable = String(issue.path[issue.path.length - 1]);
+      return `${variable}: ${issue.message} (got ${shown(variable, readPath(groups, issue.path))})`;
     }),
   );
+}
+
+/** Variables whose whole value is a secret: a refusal gives their length, never the value. */
+const SECRET_VARIABLES = new Set(['LAB_SECRET_KEY', 'LAB_ADMIN_API_KEY', 'S3_SECRET_ACCESS_KEY']);
+
+/** A refused value as a refusal may print it: the message goes to terminals and log collectors. */
+function shown(variable: string, value: unknown): string {
+  if (typeof value !== 'string') return JSON.stringify(value);
+  if (SECRET_VARIABLES.has(variable)) return `${value.length} characters; the value is not shown`;
+  return JSON.stringify(redactUrlSecrets(value));
+}
+
+/**
+ * Masks what a URL may hold of a secret: the password (between the user's `:` and the last `@`)
+ * and query parameters such as `password=`. Works on text too broken to parse as a URL, which is
+ * exactly the text a refusal prints.
+ */
+export function redactUrlSecrets(text: string): string {
+  let redacted = text;
+  const at = redacted.lastIndexOf('@');
+  if (at !== -1) {
+    const scheme = redacted.indexOf('//');
+    const authority = scheme !== -1 && scheme < at ? scheme + 2 : 0;
+    const colon = redacted.indexOf(':', authority);
+    if (colon !== -1 && colon < at) redacted = `${redacted.slice(0, colon + 1)}***${redacted.slice(at)}`;
+  }
+  return redacted.replace(/([?&][^=&#]*(?:pass|secret|token|key)[^=&#]*=)[^&#]*/gi, '$1***');
 }
 
 /** The CLI commands, as far as configuration is concerned. */

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { createApiKey } from './app/api-key.js';
 import { startRuntime, type Runtime } from './app/runtime.js';
-import { ConfigError, loadConfig, requireFor, type Command as LabCommand, type Config } from './config.js';
+import { ConfigError, loadConfig, redactUrlSecrets, requireFor, type Command as LabCommand, type Config } from './config.js';
 import { DEMO_PROJECT } from './cli/demo.js';
+import { errorMessage } from './cli/error-message.js';
 import { roles, type RoleName } from './modules/auth/viewer.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, serializeError } from './observability/logger.js';
 import { migrateDatabase } from './storage/postgres.js';
 import { migrateMetricStore } from './app/metric-store.js';
 
@@ -33,7 +35,7 @@ function stopOnSignal(runtime: Runtime, log: (msg: string) => void): void {
     runtime.stop().then(
       () => process.exit(0),
       (err: unknown) => {
-        console.error(`llm-lab: could not stop cleanly: ${String(err)}`);
+        console.error(`llm-lab: could not stop cleanly: ${errorMessage(err)}`);
         process.exit(1);
       },
     );
@@ -45,9 +47,17 @@ function stopOnSignal(runtime: Runtime, log: (msg: string) => void): void {
   }
 }
 
+/** Until the runtime can stop in order, a signal ends the process (its exit hooks stop an embedded PostgreSQL). */
+function exitOnSignalWhileStarting(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => process.exit(128 + osConstants.signals[signal]));
+  }
+}
+
 // A promise nobody awaited must not end a server that holds other requests and subscriptions: log it loudly instead.
 process.on('unhandledRejection', (reason) => {
-  console.error(JSON.stringify({ level: 50, msg: 'unhandled promise rejection', err: reason instanceof Error ? { message: reason.message, stack: reason.stack } : String(reason) }));
+  console.error(JSON.stringify({ level: 50, msg: 'unhandled promise rejection', err: reason instanceof Error ? serializeError(reason) : String(reason) }));
 });
 
 const program = new Command('llm-lab').description('LLM Research Lab: run and analyse experiments with large language models');
@@ -58,6 +68,7 @@ program
   .action(async () => {
     const config = configOrExit('dev');
     const logger = createLogger(config.server.LOG_LEVEL);
+    exitOnSignalWhileStarting();
     const runtime = await startRuntime(config, logger, { mode: 'dev', migrate: true });
     stopOnSignal(runtime, (m) => logger.info(m));
     const seed = runtime.seed!;
@@ -66,7 +77,7 @@ program
       '',
       'LLM Research Lab is running (dev mode).',
       `  GraphQL (HTTP and WebSocket): ${graphqlUrl}`,
-      `  Database: ${runtime.embedded ? `embedded PostgreSQL in ${resolve(config.lab.LAB_DATA_DIR, 'postgres')} (${runtime.databaseUrl})` : 'DATABASE_URL'}`,
+      `  Database: ${runtime.embedded ? `embedded PostgreSQL in ${resolve(config.lab.LAB_DATA_DIR, 'postgres')} (${redactUrlSecrets(runtime.databaseUrl)}; password in ${resolve(config.lab.LAB_DATA_DIR, 'postgres-password')})` : 'DATABASE_URL'}`,
       `  Files: ${config.s3.S3_BUCKET ? `S3 bucket ${config.s3.S3_BUCKET}` : `${resolve(config.lab.LAB_DATA_DIR, 'blobs')}, served by this server`}`,
       `  Project: ${DEMO_PROJECT}`,
       seed.newKey
@@ -90,6 +101,7 @@ program
   .action(async (options: { migrate: boolean }) => {
     const config = configOrExit('serve');
     const logger = createLogger(config.server.LOG_LEVEL);
+    exitOnSignalWhileStarting();
     const runtime = await startRuntime(config, logger, { mode: 'serve', migrate: options.migrate });
     stopOnSignal(runtime, (m) => logger.info(m));
   });
@@ -100,6 +112,7 @@ program
   .action(async () => {
     const config = configOrExit('worker');
     const logger = createLogger(config.server.LOG_LEVEL);
+    exitOnSignalWhileStarting();
     const runtime = await startRuntime(config, logger, { mode: 'worker', migrate: false });
     stopOnSignal(runtime, (m) => logger.info(m));
   });
@@ -129,6 +142,6 @@ apiKey
   });
 
 program.parseAsync().catch((err: unknown) => {
-  console.error(`llm-lab: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`llm-lab: ${errorMessage(err)}`);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, requireFor } from '../src/config.js';
+import { ConfigError, loadConfig, redactUrlSecrets, requireFor } from '../src/config.js';
 
 describe('config', () => {
   it('has defaults for a bare environment, empty strings counting as unset', () => {
@@ -23,6 +23,52 @@ describe('config', () => {
       expect(message).toContain('LAB_SECRET_KEY: must be 32 bytes');
       expect((err as ConfigError).problems).toHaveLength(4);
     }
+  });
+
+  it('never echoes a secret: passwords in URLs are masked, secret variables are not shown at all', () => {
+    const env = {
+      DATABASE_URL: 'mysql://user:S3cretPass@db/lab',
+      REDIS_URL: 'http://:R3disPass@redis:6379',
+      CLICKHOUSE_URL: 'clickhouse://default:Cl1ckPass@ch:8123',
+      S3_ENDPOINT: 'ftp://minio:M1nioPass@minio:9000?secret=Qu3ryPass',
+      LAB_SECRET_KEY: 'S3cretKeyButTooShort',
+      LAB_ADMIN_API_KEY: 'Adm1nKey',
+    };
+    let problems: string[] = [];
+    try {
+      loadConfig(env);
+      expect.unreachable('loadConfig accepted a bad environment');
+    } catch (err) {
+      problems = (err as ConfigError).problems;
+      const message = (err as ConfigError).message;
+      for (const secret of ['S3cretPass', 'R3disPass', 'Cl1ckPass', 'M1nioPass', 'Qu3ryPass', 'S3cretKeyButTooShort', 'Adm1nKey']) {
+        expect(message).not.toContain(secret);
+      }
+    }
+    // What helps to fix the value stays: the scheme, the user and the host.
+    expect(problems).toContainEqual(expect.stringMatching(/^DATABASE_URL: must be a URL .*\(got "mysql:\/\/user:\*\*\*@db\/lab"\)$/));
+    expect(problems).toContainEqual(expect.stringMatching(/^LAB_SECRET_KEY: must be 32 bytes .*\(got 20 characters; the value is not shown\)$/));
+    expect(problems).toContainEqual(expect.stringMatching(/^LAB_ADMIN_API_KEY: must be at least 24 characters.*\(got 8 characters; the value is not shown\)$/));
+    expect(problems).toHaveLength(6);
+  });
+
+  it('masks a password even in a URL too broken to parse', () => {
+    try {
+      loadConfig({ DATABASE_URL: 'postgres//admin:Br0ken/Pass@db:5432/lab', REDIS_URL: 'rediss//cache?password=T0kenPass&db=2' });
+      expect.unreachable('loadConfig accepted a bad environment');
+    } catch (err) {
+      const message = (err as ConfigError).message;
+      expect(message).not.toContain('Br0ken');
+      expect(message).not.toContain('T0kenPass');
+      expect(message).toContain('admin:***@db:5432/lab');
+      expect(message).toContain('password=***&db=2');
+    }
+  });
+
+  it('masks the password of a URL printed elsewhere (the dev banner prints the embedded database URL)', () => {
+    expect(redactUrlSecrets('postgres://lab:n_5Ed4Tozw-WSV381f@127.0.0.1:5433/lab')).toBe('postgres://lab:***@127.0.0.1:5433/lab');
+    expect(redactUrlSecrets('postgres://127.0.0.1:5433/lab')).toBe('postgres://127.0.0.1:5433/lab');
+    expect(redactUrlSecrets('postgres://lab@db/lab?sslpassword=x&application_name=lab')).toBe('postgres://lab@db/lab?sslpassword=***&application_name=lab');
   });
 
   it('needs S3_BUCKET with S3_ENDPOINT', () => {

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -14,6 +15,7 @@ import { LocalBlobStore, S3BlobStore, type BlobStore } from '../storage/blobs/in
 import { startEmbeddedPostgres } from '../storage/embedded-postgres.js';
 import { connectDatabase, migrateDatabase } from '../storage/postgres.js';
 import { createLabPubSub } from '../storage/pubsub.js';
+import { endAllLeases } from '../workflow/leases.js';
 import { startWorker } from '../workflow/worker.js';
 import { composeLab, type Lab } from './lab.js';
 import { openMetricStore } from './metric-store.js';
@@ -64,6 +66,29 @@ function createBlobStore(config: Config, secretKey: Buffer, serverUrl: () => str
   });
 }
 
+/** `dev` serves this machine only, unless HOST says otherwise. */
+function hostFor(config: Config, mode: Mode): string {
+  return mode === 'dev' && !process.env.HOST?.trim() ? '127.0.0.1' : config.server.HOST;
+}
+
+/** A failure to listen on `port`, said with what to do about it. */
+function listenError(err: unknown, port: number, host: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE') return new Error(`port ${port} on ${host} is already in use by another program; stop it, or choose another port: PORT=${port + 1} (PORT=0 picks a free one).`);
+  if (code === 'EACCES') return new Error(`port ${port} on ${host} may not be used by this user; choose another port, e.g. PORT=${port >= 1024 ? port + 1 : 4000}.`);
+  return err;
+}
+
+/** Refuses a port another program holds before the slow part of the start. */
+async function ensurePortFree(port: number, host: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err) => reject(listenError(err, port, host)));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
 /**
  * The composition root of the long-running commands: builds the stores, the modules, then (not in
  * `worker` mode) the server, seeds the demo (`dev`), and only then listens; `dev` and `worker`
@@ -73,20 +98,29 @@ export async function startRuntime(config: Config, logger: Logger, options: { mo
   const dev = options.mode === 'dev';
   const dataDir = resolve(config.lab.LAB_DATA_DIR);
   if (dev) mkdirSync(dataDir, { recursive: true });
+  const host = hostFor(config, options.mode);
+  if (options.mode !== 'worker') await ensurePortFree(config.server.PORT, host);
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((err) => logger.warn({ err }, 'while stopping'));
   };
   try {
     let databaseUrl = config.postgres.DATABASE_URL;
+    let afterCrash = false;
     if (!databaseUrl) {
       const embedded = await startEmbeddedPostgres(dataDir, logger);
       stops.push(embedded.stop);
       databaseUrl = embedded.url;
+      afterCrash = embedded.afterCrash;
     }
     if (options.migrate) await migrateDatabase(databaseUrl);
     const database = connectDatabase(databaseUrl, { poolSize: config.postgres.DATABASE_POOL_SIZE });
     stops.push(database.close);
+    if (afterCrash) {
+      // The killed process's work died with it (its PostgreSQL was stopped, no one else reaches this one): resume it now, not when its leases run out.
+      const ended = await endAllLeases(database.sql);
+      if (ended > 0) logger.warn({ leases: ended }, 'the previous start was killed; the work it held is resumed');
+    }
     const secretKey = loadOrCreateSecretKey(config.lab.LAB_SECRET_KEY, dev ? dataDir : null);
     const { pubsub, close } = createLabPubSub(config.redis.REDIS_URL, logger);
     stops.push(close);
@@ -122,7 +156,9 @@ export async function startRuntime(config: Config, logger: Logger, options: { mo
       stops.push(server.stop);
       // Seeded before listening: a script that waits for /healthz can use the demo key at once.
       if (dev) seed = await seedDemo(lab.services, dataDir, config.lab.LAB_ADMIN_API_KEY);
-      url = await server.listen(config.server.PORT, config.server.HOST);
+      url = await server.listen(config.server.PORT, host).catch((err: unknown) => {
+        throw listenError(err, config.server.PORT, host);
+      });
     }
     if (options.mode !== 'serve') {
       const worker = startWorker(lab.jobs, pubsub, logger);

@@ -6,6 +6,8 @@ export const ErrorCode = {
   FORBIDDEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   BAD_USER_INPUT: 'BAD_USER_INPUT',
+  /** The HTTP request is not a GraphQL request at all: malformed JSON, a body over the limit, a malformed URL. */
+  BAD_REQUEST: 'BAD_REQUEST',
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
   BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',

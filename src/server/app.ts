@@ -5,21 +5,22 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
-import express, { type Request } from 'express';
-import { GraphQLError, parse, specifiedRules, validate, type ExecutionResult } from 'graphql';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { GraphQLError, getOperationAST, specifiedRules, validate, type ExecutionResult } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values.js';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Lab } from '../app/lab.js';
-import { DomainError } from '../common/errors.js';
+import { DomainError, ErrorCode } from '../common/errors.js';
 import type { Viewer } from '../modules/auth/viewer.js';
 import { isDatabaseReachable } from '../storage/postgres.js';
 import { contextFactory, type Context } from './context.js';
-import { createErrorFormatter, internalError, toGraphQLError, type RequestScope } from './errors.js';
+import { createErrorFormatter, errorBody, internalError, toGraphQLError, type RequestScope } from './errors.js';
 import { compiledExecution } from './compiled-execution.js';
 import { sharedSubscribe } from './shared-execution.js';
 import { buildLabSchema } from './schema.js';
-import { assertWithinCost, costLimitPlugin, validationRules } from './security.js';
+import { assertOperationWithinLimits, limitsPlugin, parseOperation, parseOptions, validationRules, withoutSuggestions } from './security.js';
 import { createLocalBlobRouter, LocalBlobStore } from '../storage/blobs/index.js';
 
 export interface LabServer {
@@ -50,6 +51,59 @@ export interface LabServerOptions {
   wsKeepAliveMs?: number;
 }
 
+/** The 4xx/5xx status an error from Express or body-parser carries, if any. */
+function httpStatusOf(err: unknown): number | undefined {
+  const status = (err as { status?: unknown; statusCode?: unknown } | null)?.status ?? (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined;
+}
+
+/** What a client is told of a malformed request: the kind of fault, never the parser's message (it may quote the body). */
+function malformedRequestMessage(err: unknown): string {
+  const type = (err as { type?: unknown } | null)?.type;
+  if (type === 'entity.parse.failed') return 'The request body is not valid JSON.';
+  if (err instanceof URIError) return 'The URL is not valid percent-encoding.';
+  if (typeof type === 'string' && type.startsWith('encoding.')) return 'The request body has an unsupported encoding.';
+  if (type === 'charset.unsupported') return 'The request body has an unsupported charset.';
+  return 'The request is malformed.';
+}
+
+/**
+ * Refuses, in JSON, what Apollo would answer in plain text: a method other than GET or POST, a
+ * POST body that is not a JSON object with a query string.
+ */
+function refuseNonGraphQL(req: Request, res: Response, next: NextFunction): void {
+  const refuse = (status: number, message: string) => {
+    res.status(status).json(errorBody(ErrorCode.BAD_REQUEST, message, res.locals.requestId as string));
+  };
+  if (req.method !== 'GET' && req.method !== 'POST') {
+    res.setHeader('Allow', 'GET, POST');
+    refuse(405, `GraphQL is served over GET and POST, not ${req.method}.`);
+    return;
+  }
+  if (req.method === 'POST') {
+    const body: unknown = req.body;
+    if (!req.is('application/json') || body === null || typeof body !== 'object' || Array.isArray(body)) {
+      refuse(400, 'Send a JSON object { "query": ..., "variables": ... } with Content-Type: application/json.');
+      return;
+    }
+    const { query, variables, operationName } = body as Record<string, unknown>;
+    const extensions = (body as Record<string, unknown>).extensions;
+    if ((query !== undefined && typeof query !== 'string') || (query === undefined && !(extensions && typeof extensions === 'object'))) {
+      refuse(400, 'The request has no query: send { "query": "..." }.');
+      return;
+    }
+    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) {
+      refuse(400, '"variables" must be a JSON object.');
+      return;
+    }
+    if (operationName != null && typeof operationName !== 'string') {
+      refuse(400, '"operationName" must be a string.');
+      return;
+    }
+  }
+  next();
+}
+
 export async function createLabServer(lab: Lab, options: LabServerOptions): Promise<LabServer> {
   const { database, pubsub, logger, blobs } = lab.parts;
   const { services } = lab;
@@ -64,11 +118,20 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   const contextFor = contextFactory(lab);
   // The same rules over HTTP and WebSocket (src/server/security.ts).
   const rules = validationRules(options.production);
-  // What a WebSocket client sees of an error: the HTTP formatter's output, as the GraphQLError instance graphql-ws requires.
-  const shownOverWs = (err: unknown, scope?: RequestScope): GraphQLError => {
+  // Errors already formatted for a WebSocket client: graphql-ws hands errors returned by onSubscribe to onError again.
+  const shownErrors = new WeakSet<GraphQLError>();
+  // What a WebSocket client sees of an error: the HTTP formatter's output with the operation's request id (there is no
+  // response header to carry it), as the GraphQLError instance graphql-ws requires.
+  const shownOverWs = (err: unknown, scope: RequestScope): GraphQLError => {
+    if (err instanceof GraphQLError && shownErrors.has(err)) return err;
     const error = err instanceof GraphQLError ? err : new GraphQLError(String(err), { originalError: err as Error });
     const shown = formatError(error.toJSON(), error, scope);
-    return new GraphQLError(shown.message, { path: shown.path, extensions: shown.extensions });
+    const message = options.production && !shown.path ? withoutSuggestions(shown.message) : shown.message;
+    const result = new GraphQLError(message, { path: shown.path, extensions: { ...shown.extensions, requestId: scope.requestId } });
+    // The constructor takes locations only from AST nodes; the client still needs to know where in its text.
+    (result as { locations?: unknown }).locations = shown.locations;
+    shownErrors.add(result);
+    return result;
   };
 
   // Messages are GraphQL operations: the HTTP body limit applies to them too, before authentication.
@@ -82,7 +145,7 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   })();
   // Subscribers of one operation share each event's execution: the key is all a result depends on.
   const operationKeys = new WeakMap<object, string>();
-  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer }>(
+  const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; scopes?: Map<string, RequestScope> }>(
     {
       schema,
       subscribe: sharedSubscribe((args) => operationKeys.get(args.contextValue as object) ?? null),
@@ -105,16 +168,22 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
           return false;
         }
       },
-      // Each operation re-checks the key (a revoked key stops at once) and is validated like HTTP.
-      onSubscribe: async (ctx, _id, payload) => {
+      // Each operation is a request of its own (its own id, on its log lines and on every error it gets), re-checks the
+      // key (a revoked key stops at once) and is held to the limits of HTTP.
+      onSubscribe: async (ctx, id, payload) => {
         const viewer = ctx.extra.viewer!;
+        const contextValue = contextFor(viewer, randomUUID());
+        (ctx.extra.scopes ??= new Map()).set(id, contextValue);
         try {
           await services.auth.recheck(viewer);
-          const document = parse(payload.query);
+          const document = parseOperation(payload.query);
           const errors = validate(schema, document, [...specifiedRules, ...rules]);
-          if (errors.length > 0) return errors.map((e) => shownOverWs(e));
-          assertWithinCost(schema, document, payload.variables ?? {}, payload.operationName);
-          const contextValue = contextFor(viewer, randomUUID());
+          if (errors.length > 0) return errors.map((e) => shownOverWs(e, contextValue));
+          assertOperationWithinLimits(schema, document, payload.variables ?? {}, payload.operationName);
+          // Variables that do not fit their types are the client's fault, as Apollo says over HTTP (executing, they would surface as unexpected errors).
+          const operation = getOperationAST(document, payload.operationName);
+          const coerced = operation && getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 10 });
+          if (coerced?.errors) return coerced.errors.map((e) => shownOverWs(new GraphQLError(e.message, { nodes: e.nodes }), contextValue));
           operationKeys.set(contextValue, JSON.stringify([viewer.projectId, viewer.role, payload.operationName ?? null, payload.query, payload.variables ?? null]));
           return {
             schema,
@@ -124,14 +193,22 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
             contextValue,
           };
         } catch (err) {
-          return [shownOverWs(err)];
+          return [shownOverWs(err, contextValue)];
         }
       },
       onNext: (_ctx, _id, _payload, args, result) => {
         const { errors } = result as ExecutionResult;
         return errors ? { ...result, errors: errors.map((e) => shownOverWs(e, args.contextValue as Context)) } : result;
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => shownOverWs(e)),
+      onError: (ctx, id, _payload, errors) => {
+        const scope = ctx.extra.scopes?.get(id) ?? { requestId: randomUUID(), logger };
+        // An operation that ends in an error is not completed: its scope goes here.
+        ctx.extra.scopes?.delete(id);
+        return errors.map((e) => shownOverWs(e, scope));
+      },
+      onComplete: (ctx, id) => {
+        ctx.extra.scopes?.delete(id);
+      },
     },
     wsServer,
     // A client gone without closing (or one that stopped reading) answers no ping: its socket is closed and its subscriptions end.
@@ -148,6 +225,9 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
     // The request an error happened in, found through the error itself (recorded below when it was met).
     formatError: (formatted, error) => formatError(formatted, error, typeof error === 'object' && error ? scopeOfError.get(error) : undefined),
     introspection: !options.production,
+    // No "Did you mean ...?" in production: the suggestions would teach the schema to whoever asks.
+    hideSchemaDetailsFromClientErrors: options.production,
+    parseOptions,
     validationRules: rules,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
@@ -158,7 +238,7 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
       ApolloServerPluginLandingPageDisabled(),
       // The lab sets no cache hints; left on, the plugin wraps every field of every response.
       ApolloServerPluginCacheControlDisabled(),
-      costLimitPlugin(schema),
+      limitsPlugin(schema),
       {
         requestDidStart: async () => recordErrorScopes,
       },
@@ -189,9 +269,10 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
     const postgres = await isDatabaseReachable(database.sql);
     res.status(postgres ? 200 : 503).json({ status: postgres ? 'ready' : 'not ready', postgres });
   });
-  app.use(
+  app.all(
     GRAPHQL_PATH,
     express.json({ limit: '1mb' }),
+    refuseNonGraphQL,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = res.locals.requestId as string;
@@ -206,6 +287,32 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
       },
     }),
   );
+
+  // Whatever no route answered, and every error Express itself meets (malformed JSON, a body over the
+  // limit, a malformed URL): JSON with a code and the request id, never Express's HTML page.
+  app.use((req, res) => {
+    res.status(404).json(errorBody(ErrorCode.NOT_FOUND, `Nothing at ${req.method} ${req.path.slice(0, 200)}; GraphQL is at POST ${GRAPHQL_PATH}.`, res.locals.requestId as string));
+  });
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const requestId = (res.locals.requestId as string | undefined) ?? requestIdOf(req);
+    const status = httpStatusOf(err);
+    if (res.headersSent) {
+      logger.error({ err: { message: (err as Error)?.message }, requestId }, 'error after the response started');
+      res.destroy();
+      return;
+    }
+    // A refused body is not read further (nor logged: it may hold secrets).
+    if (!req.complete) res.setHeader('Connection', 'close');
+    if (status === 413) {
+      res.status(413).json(errorBody(ErrorCode.BAD_REQUEST, 'The request body is over the limit of 1 MB.', requestId));
+    } else if (status !== undefined && status < 500) {
+      res.status(status).json(errorBody(ErrorCode.BAD_REQUEST, malformedRequestMessage(err), requestId));
+    } else {
+      logger.error({ err, requestId }, 'unexpected error in an HTTP request');
+      const masked = internalError(requestId);
+      res.status(500).json(errorBody(masked.code, masked.message, requestId));
+    }
+  });
 
   return {
     httpServer,

@@ -24,7 +24,7 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; messa
   });
 }
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
 
 /** The DomainError behind an error, however many GraphQL wrappers it went through. */
 function domainErrorOf(error: unknown): DomainError | null {
@@ -39,6 +39,11 @@ function domainErrorOf(error: unknown): DomainError | null {
 export function toGraphQLError(error: DomainError): GraphQLError {
   const status = HTTP_STATUS[error.code];
   return new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, ...(status ? { http: { status } } : {}) } });
+}
+
+/** A response that is not GraphQL's (a malformed request, an unknown route) in the shape of a GraphQL error. */
+export function errorBody(code: ErrorCode, message: string, requestId: string): { errors: GraphQLFormattedError[] } {
+  return { errors: [{ message, extensions: { code, requestId } }] };
 }
 
 /** The request an error happened in: its id, and the logger whose lines carry it (a request's context is one). */

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type postgres from 'postgres';
 import type { Executor } from '../storage/postgres.js';
 
 /** A row held under a lease. `attempt` is the fencing token: each claim of the row takes the next one. */
@@ -158,4 +159,18 @@ export function holdLease(
       options.parent?.removeEventListener('abort', onParentAbort);
     },
   };
+}
+
+/**
+ * Ends every lease in the database (each table's `lease_until`), so its work is claimable now
+ * rather than when the lease runs out. Only for a database no live worker can reach: the embedded
+ * one of a `dev` process that was killed, whose PostgreSQL the next start stopped with every
+ * connection. Fencing keeps it harmless even so: the next claim takes the next attempt.
+ */
+export async function endAllLeases(sql: postgres.Sql): Promise<number> {
+  const tables = await sql<{ table_name: string }[]>`
+    select table_name from information_schema.columns where table_schema = current_schema() and column_name = 'lease_until'`;
+  let ended = 0;
+  for (const { table_name } of tables) ended += (await sql`update ${sql(table_name)} set lease_until = null where lease_until > now()`).count;
+  return ended;
 }

@@ -68,6 +68,8 @@ describe('llm-lab dev', () => {
     const printedKey = /Admin API key \(shown once[^)]*\): (\S+)/.exec(first.out.text())?.[1];
     expect(printedKey).toMatch(/^lab_/);
     expect(readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim()).toBe(printedKey);
+    // The banner says where the database password is, never the password.
+    expect(first.out.text()).not.toContain(readFileSync(join(dataDir, 'postgres-password'), 'utf8').trim());
     const client = httpClient(first.url, printedKey);
     expect((await client.request(ViewerQuery)).viewer.project.name).toBe('Demo');
     const demo = (await client.request(ListExperiments, {})).experiments;

@@ -14,6 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query ReadApiKey($id: ID!) {\n    node(id: $id) {\n      id\n      ... on ApiKey {\n        name\n        role\n        prefix\n        lastUsedAt\n      }\n    }\n  }\n": typeof types.ReadApiKeyDocument,
     "\n  query Viewer {\n    viewer {\n      role\n      subject\n      project {\n        id\n        name\n      }\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  mutation CreateExperiment($input: CreateExperimentInput!) {\n    createExperiment(input: $input) {\n      id\n      name\n      description\n      hypothesis\n      tags\n      archived\n      createdAt\n      updatedAt\n    }\n  }\n": typeof types.CreateExperimentDocument,
     "\n  mutation UpdateExperiment($id: ID!, $input: UpdateExperimentInput!) {\n    updateExperiment(id: $id, input: $input) {\n      id\n      name\n      description\n      tags\n      updatedAt\n    }\n  }\n": typeof types.UpdateExperimentDocument,
@@ -56,6 +57,7 @@ type Documents = {
     "\n  subscription NarrowRunProgressSub($runId: ID!) {\n    runProgress(runId: $runId) {\n      __typename\n      ... on TaskUpdated {\n        sequence\n      }\n      ... on RunStatusChanged {\n        sequence\n        status\n      }\n    }\n  }\n": typeof types.NarrowRunProgressSubDocument,
 };
 const documents: Documents = {
+    "\n  query ReadApiKey($id: ID!) {\n    node(id: $id) {\n      id\n      ... on ApiKey {\n        name\n        role\n        prefix\n        lastUsedAt\n      }\n    }\n  }\n": types.ReadApiKeyDocument,
     "\n  query Viewer {\n    viewer {\n      role\n      subject\n      project {\n        id\n        name\n      }\n    }\n  }\n": types.ViewerDocument,
     "\n  mutation CreateExperiment($input: CreateExperimentInput!) {\n    createExperiment(input: $input) {\n      id\n      name\n      description\n      hypothesis\n      tags\n      archived\n      createdAt\n      updatedAt\n    }\n  }\n": types.CreateExperimentDocument,
     "\n  mutation UpdateExperiment($id: ID!, $input: UpdateExperimentInput!) {\n    updateExperiment(id: $id, input: $input) {\n      id\n      name\n      description\n      tags\n      updatedAt\n    }\n  }\n": types.UpdateExperimentDocument,
@@ -112,6 +114,10 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ReadApiKey($id: ID!) {\n    node(id: $id) {\n      id\n      ... on ApiKey {\n        name\n        role\n        prefix\n        lastUsedAt\n      }\n    }\n  }\n"): (typeof documents)["\n  query ReadApiKey($id: ID!) {\n    node(id: $id) {\n      id\n      ... on ApiKey {\n        name\n        role\n        prefix\n        lastUsedAt\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

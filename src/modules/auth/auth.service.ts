@@ -10,6 +10,12 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 const HOW_TO_GET_A_KEY = 'Create one with `llm-lab api-key create --name NAME --role ROLE`, or ask an admin of your project.';
 
+/**
+ * Said over HTTP and, as the 4401 close reason, over WebSocket, where a reason holds 123 bytes:
+ * it names both ways to send a key and fits whole.
+ */
+const NO_KEY_SENT = 'No API key was sent. HTTP: "Authorization: Bearer <key>". WebSocket: connectionParams.authorization = "Bearer <key>".';
+
 function assertNotRevoked(row: ApiKeyRow): void {
   if (row.revokedAt) {
     throw unauthenticated(`The API key "${row.name}" (${row.prefix}…) was revoked on ${row.revokedAt.toISOString()}. ${HOW_TO_GET_A_KEY}`);
@@ -25,7 +31,7 @@ export class AuthService {
   /** Resolves `Bearer <key>` (HTTP header or graphql-ws connectionParams) to a viewer, or throws UNAUTHENTICATED. */
   async authenticate(authorization: unknown): Promise<Viewer> {
     if (typeof authorization !== 'string' || authorization.trim() === '') {
-      throw unauthenticated(`No API key was sent. Send the header "Authorization: Bearer <api key>". ${HOW_TO_GET_A_KEY}`);
+      throw unauthenticated(NO_KEY_SENT);
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
     if (!match) throw unauthenticated('The Authorization value must be "Bearer <api key>".');

@@ -1,7 +1,8 @@
 import type { AuthChecker } from 'type-graphql';
 import { forbidden } from '../../common/errors.js';
+import type { NodeType } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
-import { hasRole, type RoleName } from './viewer.js';
+import { hasRole, type RoleName, type Viewer } from './viewer.js';
 
 /**
  * type-graphql's check behind `@Authorized(role)`, which the root fields carry (queries VIEWER,
@@ -10,10 +11,24 @@ import { hasRole, type RoleName } from './viewer.js';
  * project-scoped loaders, and pay nothing.
  */
 export const authChecker: AuthChecker<Context, RoleName> = ({ context, info }, [needed]) => {
-  if (needed && !hasRole(context.viewer, needed)) {
-    throw forbidden(
-      `${info.fieldName} needs the ${needed} role; this API key has ${context.viewer.role}. Ask an admin of the project for a key with that role.`,
-    );
-  }
+  if (needed) requireRole(context.viewer, needed, info.fieldName);
   return true;
 };
+
+/**
+ * Types that `node(id:)` reads only for a role above VIEWER: the role of the root field that
+ * lists them, so `node` is no side door (`apiKeys` is ADMIN).
+ */
+const NODE_ROLES: Readonly<Record<NodeType, RoleName>> = { ApiKey: 'ADMIN' };
+
+/** Refuses `node(id:)` of a type the viewer may not list; checked before the load, so a refusal tells nothing of what exists. */
+export function authorizeNode(viewer: Viewer, type: NodeType): void {
+  const needed = NODE_ROLES[type];
+  if (needed) requireRole(viewer, needed, `node(id:) of an ${type}`);
+}
+
+function requireRole(viewer: Viewer, needed: RoleName, what: string): void {
+  if (!hasRole(viewer, needed)) {
+    throw forbidden(`${what} needs the ${needed} role; this API key has ${viewer.role}. Ask an admin of the project for a key with that role.`);
+  }
+}

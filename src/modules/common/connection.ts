@@ -91,7 +91,8 @@ export function createdAtKeyset(after: unknown[] | null): { createdAt: Date; id:
   if (after === null) return null;
   const [createdAt, id] = after;
   const date = typeof createdAt === 'string' ? new Date(createdAt) : null;
-  if (!date || Number.isNaN(date.getTime()) || typeof id !== 'string' || !UUID.test(id)) {
+  // Only what createdAtSortKey writes: a date that reads back as the same ISO text (years 0 to 9999, which PostgreSQL takes).
+  if (!date || Number.isNaN(date.getTime()) || !/^\d{4}-/.test(createdAt as string) || date.toISOString() !== createdAt || typeof id !== 'string' || !UUID.test(id)) {
     throw badInput('after: the cursor does not belong to this list; pass pageInfo.endCursor from the previous page.', 'after');
   }
   return { createdAt: date, id };

@@ -42,6 +42,8 @@ export interface DatasetIssue {
 export type RowParseResult = { ok: true; row: DatasetRow } | { ok: false; message: string };
 
 const BLANK_LINE = 'the line is empty; blank lines are not allowed (only one line break may end the file)';
+const NUL_BYTE =
+  'the line contains a NUL byte (0x00), which a text dataset cannot hold; dataset files must be UTF-8 encoded text';
 
 function failure(message: string): RowParseResult {
   return { ok: false, message };
@@ -74,6 +76,8 @@ export function parseJsonlLine(text: string, index: number): RowParseResult {
   } catch (error) {
     // Checked only on failure: blank lines are rare and trimming every line would cost time.
     if (text.trim() === '') return failure(BLANK_LINE);
+    // A NUL is never valid JSON, and the parser's message would quote it (the database refuses NUL in text).
+    if (text.includes('\0')) return failure(NUL_BYTE);
     return failure(`the line is not valid JSON (${(error as Error).message}); each line must be one JSON object`);
   }
   if (!isJsonObject(value)) {
@@ -184,7 +188,7 @@ export interface RowReader {
 
 export function createRowReader(format: DatasetFormat, sink: RowSink, options: RowReaderOptions = {}): RowReader {
   const maxRowBytes = options.maxRowBytes ?? Number.POSITIVE_INFINITY;
-  return format === 'JSONL' ? new JsonlRowReader(sink, maxRowBytes) : new CsvRowReader(sink, maxRowBytes);
+  return new Utf16Guard(format === 'JSONL' ? new JsonlRowReader(sink, maxRowBytes) : new CsvRowReader(sink, maxRowBytes), sink);
 }
 
 const LF = 0x0a;
@@ -200,6 +204,54 @@ function tooLong(maxRowBytes: number): string {
 }
 
 const NOT_UTF8 = 'the line is not valid UTF-8; dataset files must be UTF-8 encoded';
+
+/**
+ * Rejects a UTF-16 file as a whole, from its first two bytes: a UTF-16 byte order mark, or a NUL
+ * beside the first character (ASCII in UTF-16). Parsed as UTF-8, such a file would give a NUL-laden
+ * error on every other line instead of one clear answer.
+ */
+class Utf16Guard implements RowReader {
+  /** The file's first bytes while fewer than two have arrived. */
+  private head = EMPTY;
+  private verdict: 'pending' | 'utf16' | 'other' = 'pending';
+
+  constructor(
+    private readonly reader: RowReader,
+    private readonly sink: RowSink,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.verdict === 'other') return this.reader.push(chunk);
+    if (this.verdict === 'utf16') return;
+    this.head = Buffer.concat([this.head, chunk]);
+    if (this.head.length >= 2) this.decide();
+  }
+
+  async end(): Promise<void> {
+    if (this.verdict === 'pending') this.decide();
+    if (this.verdict === 'other') await this.reader.end();
+  }
+
+  close(): void {
+    this.reader.close();
+  }
+
+  private decide(): void {
+    const [first, second] = this.head;
+    const byteOrderMark = (first === 0xff && second === 0xfe) || (first === 0xfe && second === 0xff);
+    if (byteOrderMark || (this.head.length >= 2 && (first === 0 || second === 0))) {
+      this.verdict = 'utf16';
+      const why = byteOrderMark ? 'it starts with a UTF-16 byte order mark' : 'its first bytes hold a NUL, as UTF-16 text does';
+      this.sink.issue(issue(1, `the file is UTF-16 encoded (${why}), not UTF-8; save it as UTF-8 and upload it again. The rest of the file was not checked`));
+      this.reader.close();
+    } else {
+      this.verdict = 'other';
+      const head = this.head;
+      this.head = EMPTY;
+      if (head.length > 0) this.reader.push(head);
+    }
+  }
+}
 
 class JsonlRowReader implements RowReader {
   /** Lines completed so far; the line being read is `lines + 1`. */
@@ -322,8 +374,8 @@ class CsvRowReader implements RowReader {
   /** Settles when the parser is done: with its error (a CsvError ends parsing), or undefined. */
   private readonly outcome: Promise<unknown>;
   private readonly utf8: Utf8LineChecker;
-  /** Lines of invalid UTF-8 found ahead of the parser, reported once the rows before them are. */
-  private readonly invalidUtf8Lines: number[] = [];
+  /** Lines of invalid UTF-8 (or with a NUL) found ahead of the parser, reported once the rows before them are. */
+  private readonly invalidUtf8Lines: DatasetIssue[] = [];
   private header: CsvHeader | null = null;
   /** The line after the last record, where the next record starts unless blank lines come first. */
   private nextLine = 1;
@@ -359,7 +411,7 @@ class CsvRowReader implements RowReader {
     );
     // Lets the (empty) readable side end, which finished() waits for.
     this.parser.resume();
-    this.utf8 = new Utf8LineChecker((line) => this.invalidUtf8Lines.push(line));
+    this.utf8 = new Utf8LineChecker((line, problem) => this.invalidUtf8Lines.push(issue(line, problem)));
   }
 
   push(chunk: Buffer): void {
@@ -429,8 +481,8 @@ class CsvRowReader implements RowReader {
 
   /** Reports the invalid UTF-8 lines up to `line`, keeping issues in line order. */
   private reportInvalidUtf8(line: number): void {
-    while (this.invalidUtf8Lines.length > 0 && this.invalidUtf8Lines[0] <= line) {
-      this.sink.issue(issue(this.invalidUtf8Lines.shift()!, NOT_UTF8));
+    while (this.invalidUtf8Lines.length > 0 && this.invalidUtf8Lines[0]!.line <= line) {
+      this.sink.issue(this.invalidUtf8Lines.shift()!);
     }
   }
 
@@ -471,8 +523,9 @@ function countLineFeeds(fields: string[]): number {
 }
 
 /**
- * Finds the lines of a chunked byte stream that are not valid UTF-8. The fast path checks a whole
- * chunk natively; a character split across chunks is checked once both halves have arrived.
+ * Finds the lines of a chunked byte stream that are not valid UTF-8 or hold a NUL byte (valid UTF-8,
+ * but no text dataset has one, and the database refuses it). The fast path checks a whole chunk
+ * natively; a character split across chunks is checked once both halves have arrived.
  */
 class Utf8LineChecker {
   /** Line number at the start of the bytes not yet checked. */
@@ -481,7 +534,7 @@ class Utf8LineChecker {
   private partial = EMPTY;
   private lastInvalidLine = 0;
 
-  constructor(private readonly onInvalid: (line: number) => void) {}
+  constructor(private readonly onInvalid: (line: number, problem: string) => void) {}
 
   push(chunk: Buffer): void {
     const bytes = this.partial.length === 0 ? chunk : Buffer.concat([this.partial, chunk]);
@@ -492,26 +545,31 @@ class Utf8LineChecker {
   }
 
   end(): void {
-    if (this.partial.length > 0) this.invalid(this.line);
+    if (this.partial.length > 0) this.invalid(this.line, NOT_UTF8);
     this.partial = EMPTY;
   }
 
   private check(bytes: Buffer): void {
-    const valid = isUtf8(bytes);
+    const valid = isUtf8(bytes) && !bytes.includes(0);
     let start = 0;
     for (let newline = bytes.indexOf(LF); newline !== -1; newline = bytes.indexOf(LF, start)) {
-      if (!valid && !isUtf8(bytes.subarray(start, newline))) this.invalid(this.line);
+      if (!valid) this.checkLine(bytes.subarray(start, newline));
       this.line++;
       start = newline + 1;
     }
-    if (!valid && !isUtf8(bytes.subarray(start))) this.invalid(this.line);
+    if (!valid) this.checkLine(bytes.subarray(start));
   }
 
-  private invalid(line: number): void {
+  private checkLine(bytes: Buffer): void {
+    if (!isUtf8(bytes)) this.invalid(this.line, NOT_UTF8);
+    else if (bytes.includes(0)) this.invalid(this.line, NUL_BYTE);
+  }
+
+  private invalid(line: number, problem: string): void {
     // A line split across chunks can fail on both sides; it is one problem.
     if (line === this.lastInvalidLine) return;
     this.lastInvalidLine = line;
-    this.onInvalid(line);
+    this.onInvalid(line, problem);
   }
 }
 
