@@ -24,7 +24,8 @@ export function parseGlobalId(globalId: string): { type: NodeType; id: string } 
 export function fromGlobalId(type: NodeType, globalId: string, argument = 'id'): string {
   const parsed = parseGlobalId(globalId);
   if (!parsed || parsed.type !== type) {
-    throw badInput(`${argument}: "${globalId}" is not a ${type} ID; pass the id field of a ${type}.`, argument);
+    const a = /^[AEIOU]/.test(type) ? 'an' : 'a';
+    throw badInput(`${argument}: "${globalId}" is not ${a} ${type} ID; pass the id field of ${a} ${type}.`, argument);
   }
   return parsed.id;
 }

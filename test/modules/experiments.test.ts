@@ -91,6 +91,6 @@ describe('experiments', () => {
     const { viewer } = await t.project.client.request((await import('../helpers/operations.js')).ViewerQuery);
     const wrongType = await graphqlError(t.project.client.request(ArchiveExperiment, { id: viewer.project.id }));
     expect(wrongType.code).toBe('BAD_USER_INPUT');
-    expect(wrongType.message).toContain('is not a Experiment ID');
+    expect(wrongType.message).toContain('is not an Experiment ID; pass the id field of an Experiment.');
   });
 });

@@ -101,8 +101,11 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The message of a refused blob request, which comes in the lab's error shape with a code. */
 async function errorMessage(response: Response): Promise<string> {
-  return ((await response.json()) as { error: string }).error;
+  const body = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+  expect(body.errors[0]!.extensions.code).toMatch(/^(BAD_REQUEST|FORBIDDEN|NOT_FOUND|CONFLICT)$/);
+  return body.errors[0]!.message;
 }
 
 function putWith(request: PresignedRequest, body: Buffer, headers: Record<string, string> = request.headers): Promise<Response> {
@@ -619,7 +622,7 @@ describe('LocalBlobStore through its router', () => {
     const response = await headersOnlyPut(upload.url, { 'Content-Type': 'text/csv' });
     expect(response.status).toBe(409);
     expect(JSON.parse(response.body)).toEqual({
-      error: `An object is already stored at key "${key}"; objects are write-once: ask for a new upload`,
+      errors: [{ message: `An object is already stored at key "${key}"; objects are write-once: ask for a new upload`, extensions: { code: 'CONFLICT' } }],
     });
     expect(await filesUnder(local.root)).toEqual(before);
     expect((await readAll(await local.store.read(key))).toString()).toBe('validated');

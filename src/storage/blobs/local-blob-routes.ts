@@ -2,6 +2,10 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { pipeline } from 'node:stream/promises';
 import { BlobExistsError, BlobInputError, BlobNotFoundError, contentDisposition } from './blob-store.js';
 import { BlobRequestError, type LocalBlobStore } from './local-blob-store.js';
+import { ErrorCode } from '../../common/errors.js';
+
+/** The lab's code for a refused blob request's status: the same error shape as every other response. */
+const CODE_OF_STATUS: Record<number, ErrorCode> = { 400: ErrorCode.BAD_REQUEST, 403: ErrorCode.FORBIDDEN, 404: ErrorCode.NOT_FOUND, 409: ErrorCode.CONFLICT, 413: ErrorCode.BAD_REQUEST };
 
 interface KeyParams {
   key: string[];
@@ -97,7 +101,8 @@ function refuse(error: unknown, req: Request<KeyParams>, res: Response, next: Ne
   }
   // Close rather than read the rest of a refused body only to throw it away.
   if (!req.complete) res.setHeader('Connection', 'close');
-  res.status(status).json({ error: (error as Error).message });
+  const code = CODE_OF_STATUS[status] ?? ErrorCode.BAD_REQUEST;
+  res.status(status).json({ errors: [{ message: (error as Error).message, extensions: { code, requestId: res.locals.requestId } }] });
 }
 
 function queryOf(req: Request<KeyParams>): URLSearchParams {
