@@ -10,6 +10,7 @@ import { LocalBlobStore } from '../../src/storage/blobs/index.js';
 import { httpClient, ownDatabase, startTestLab } from '../helpers/lab.js';
 import { CompleteDatasetUpload, CreateDataset, CreateDatasetUpload, CreateExperiment, DemoRunInputs, GetDatasetVersion, ListExperiments, StartRun, ViewerQuery } from '../helpers/operations.js';
 import { waitForRun } from '../helpers/runs.js';
+import { waitForProcess } from '../helpers/process.js';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
@@ -28,16 +29,6 @@ function output(child: ChildProcess): { text: () => string } {
   return { text: () => text };
 }
 
-async function waitFor<T>(what: string, child: ChildProcess, probe: () => T | undefined, log: () => string, ms = 45_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (child.exitCode !== null) throw new Error(`llm-lab exited (${child.exitCode}) before ${what}; output:\n${log()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${log()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** A port nothing listens on now (the OS picks it). */
 async function freePort(): Promise<number> {
@@ -60,7 +51,7 @@ describe('llm-lab dev', () => {
     const start = async () => {
       const child = llmLab(['dev'], { LAB_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' });
       const out = output(child);
-      const url = await waitFor('the GraphQL URL', child, () => /GraphQL \(HTTP and WebSocket\): (\S+)/.exec(out.text())?.[1], out.text);
+      const url = await waitForProcess('the GraphQL URL', child, () => /GraphQL \(HTTP and WebSocket\): (\S+)/.exec(out.text())?.[1], out.text);
       return { child, out, url };
     };
 
@@ -147,7 +138,7 @@ describe('llm-lab dev', () => {
           if (!healthy) await new Promise((r) => setTimeout(r, 20));
         }
       })();
-      await waitFor('/healthz', child, () => (healthy ? true : undefined), out.text);
+      await waitForProcess('/healthz', child, () => (healthy ? true : undefined), out.text);
       const url = `http://127.0.0.1:${port}/graphql`;
       const { viewer } = await httpClient(url, fixedKey).request(ViewerQuery);
       expect(viewer).toMatchObject({ role: 'ADMIN', project: { name: 'Demo' } });

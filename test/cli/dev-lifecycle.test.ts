@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
 import { httpClient } from '../helpers/lab.js';
 import { CompleteDatasetUpload, CreateDataset, CreateDatasetUpload, DemoRunInputs, GetDatasetVersion } from '../helpers/operations.js';
+import { waitForProcess } from '../helpers/process.js';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
@@ -33,7 +34,7 @@ function startDev(dataDir: string, env: Record<string, string> = {}) {
     },
     /** The GraphQL URL, the admin key and the embedded database's URL the banner prints. */
     started: async () => {
-      const url = await waitFor('the GraphQL URL', child, () => /GraphQL \(HTTP and WebSocket\): (\S+)/.exec(text)?.[1], () => text);
+      const url = await waitForProcess('the GraphQL URL', child, () => /GraphQL \(HTTP and WebSocket\): (\S+)/.exec(text)?.[1], () => text);
       const key = readFileSync(join(dataDir, 'admin-api-key'), 'utf8').trim();
       // The banner masks the password; the data folder holds it.
       const masked = new URL(/embedded PostgreSQL in \S+ \((postgres:\/\/[^;\s]+)/.exec(text)![1]!);
@@ -44,16 +45,6 @@ function startDev(dataDir: string, env: Record<string, string> = {}) {
   };
 }
 
-async function waitFor<T>(what: string, child: ChildProcess, probe: () => T | undefined, log: () => string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (child.exitCode !== null) throw new Error(`llm-lab exited (${child.exitCode}) before ${what}; output:\n${log()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${log()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A data folder the `postgres` user may enter (the tests run as root). */
 function dataFolder(): string {
