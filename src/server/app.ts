@@ -135,7 +135,10 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   };
 
   // Messages are GraphQL operations: the HTTP body limit applies to them too, before authentication.
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
+  // Upgrades are handed over by hand rather than with `server:`, which would make ws re-emit the HTTP
+  // server's listen errors (a port taken) as its own, printed by graphql-ws as an internal error.
+  const wsServer = new WebSocketServer({ noServer: true, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
+  httpServer.on('upgrade', (req, socket, head) => wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req)));
   const socketsByKey = new Map<string, Set<WebSocket>>();
   const revocations = pubsub.subscribe('api-key:revoked');
   const closingRevoked = (async () => {
