@@ -1,4 +1,5 @@
 import { artifactsModule } from '../modules/artifacts/index.js';
+import { auditModule } from '../modules/audit/index.js';
 import { authModule } from '../modules/auth/index.js';
 import { datasetsModule } from '../modules/datasets/index.js';
 import { executionModule } from '../modules/execution/index.js';
@@ -22,6 +23,7 @@ export const modules = [
   datasetsModule,
   artifactsModule,
   metricsModule,
+  auditModule,
   executionModule,
   nodeModule,
 ] as const;

@@ -313,6 +313,30 @@ export const artifacts = pgTable(
   (t) => [index('artifacts_run_idx').on(t.runId, t.createdAt), uniqueIndex('artifacts_run_name_idx').on(t.runId, t.name)],
 );
 
+/**
+ * Every mutation attempt, whatever its outcome (src/modules/audit). Only ids are kept from the
+ * arguments, never their values, so no secret reaches it.
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: id(),
+    projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
+    /** Null when the caller was not an API key (a token's subject), or the key was deleted. */
+    actorApiKeyId: uuid('actor_api_key_id').references(() => apiKeys.id, { onDelete: 'set null' }),
+    actorName: text('actor_name').notNull(),
+    action: text('action').notNull(),
+    targetIds: text('target_ids').array().notNull(),
+    outcome: text('outcome').notNull(),
+    requestId: text('request_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('audit_events_project_idx').on(t.projectId, t.createdAt, t.id),
+    index('audit_events_actor_idx').on(t.projectId, t.actorApiKeyId, t.createdAt, t.id),
+  ],
+);
+
 /** A model as a run froze it; the API key stays sealed until a worker calls the provider. */
 export interface ModelSnapshot {
   id: string;
@@ -347,6 +371,7 @@ export type TaskRow = typeof tasks.$inferSelect;
 export type RunEventRow = typeof runEvents.$inferSelect;
 export type TaskStatus = (typeof taskStatusEnum.enumValues)[number];
 export type ArtifactRow = typeof artifacts.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;
 
 /**
  * Metric points when no ClickHouse is configured (the embedded default): one per (run, metric,

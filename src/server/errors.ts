@@ -35,6 +35,14 @@ function domainErrorOf(error: unknown): DomainError | null {
   return null;
 }
 
+/** The code a resolver's error is shown with (the formatter below decides the same way); for the audit log. */
+export function errorCodeOf(error: unknown): ErrorCode {
+  const domain = domainErrorOf(error);
+  if (domain) return domain.code;
+  if (error instanceof ArgumentValidationError) return ErrorCode.BAD_USER_INPUT;
+  return ErrorCode.INTERNAL_SERVER_ERROR;
+}
+
 /** A DomainError as the GraphQLError Apollo and graphql-ws expect where they take only those, with its HTTP status. */
 export function toGraphQLError(error: DomainError): GraphQLError {
   const status = HTTP_STATUS[error.code];

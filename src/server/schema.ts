@@ -4,12 +4,14 @@ import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { pino } from 'pino';
 import { modules } from '../app/modules.js';
 import { authChecker } from '../modules/auth/authorization.js';
+import { auditMutations } from './audit.js';
 import { callFieldResolversDirectly } from './direct-field-resolvers.js';
 import { createLabPubSub, type LabPubSub } from '../storage/pubsub.js';
 
 /**
  * The executable schema from the modules' resolver classes; root fields carry their role with
- * `@Authorized` (src/modules/auth/authorization.ts). Subscriptions subscribe through
+ * `@Authorized` (src/modules/auth/authorization.ts); every Mutation field writes the audit log
+ * (src/server/audit.ts). Subscriptions subscribe through
  * context.pubsub, the same object as `pubsub` here.
  */
 export async function buildLabSchema(pubsub: LabPubSub, resolvers: Function[] = modules.flatMap((m) => [...m.resolvers])): Promise<GraphQLSchema> {
@@ -21,6 +23,7 @@ export async function buildLabSchema(pubsub: LabPubSub, resolvers: Function[] = 
     emitSchemaFile: false,
   });
   callFieldResolversDirectly(schema);
+  auditMutations(schema);
   return schema;
 }
 

@@ -14,6 +14,11 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query AuditEvents($first: Int, $after: String, $actorApiKeyId: ID, $action: String) {\n    auditEvents(first: $first, after: $after, actorApiKeyId: $actorApiKeyId, action: $action) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      nodes {\n        id\n        actor {\n          id\n          name\n        }\n        actorName\n        action\n        targetIds\n        outcome\n        requestId\n        createdAt\n      }\n    }\n  }\n": typeof types.AuditEventsDocument,
+    "\n  mutation CreateExperimentAudited($name: String!) {\n    createExperiment(input: { name: $name }) {\n      id\n    }\n  }\n": typeof types.CreateExperimentAuditedDocument,
+    "\n  mutation ArchiveExperimentAudited($id: ID!) {\n    archiveExperiment(id: $id) {\n      id\n    }\n  }\n": typeof types.ArchiveExperimentAuditedDocument,
+    "\n  mutation CreateApiKeyAudited($name: String!) {\n    createApiKey(name: $name, role: VIEWER) {\n      apiKey {\n        id\n      }\n      secret\n    }\n  }\n": typeof types.CreateApiKeyAuditedDocument,
+    "\n  mutation CreateModelAudited($apiKey: String!) {\n    createModel(input: { name: \"audited model\", provider: OPENAI, modelName: \"gpt-4o-mini\", apiKey: $apiKey }) {\n      id\n    }\n  }\n": typeof types.CreateModelAuditedDocument,
     "\n  query ReadApiKey($id: ID!) {\n    node(id: $id) {\n      id\n      ... on ApiKey {\n        name\n        role\n        prefix\n        lastUsedAt\n      }\n    }\n  }\n": typeof types.ReadApiKeyDocument,
     "\n  query Viewer {\n    viewer {\n      role\n      subject\n      project {\n        id\n        name\n      }\n    }\n  }\n": typeof types.ViewerDocument,
     "\n  mutation CreateExperiment($input: CreateExperimentInput!) {\n    createExperiment(input: $input) {\n      id\n      name\n      description\n      hypothesis\n      tags\n      archived\n      createdAt\n      updatedAt\n    }\n  }\n": typeof types.CreateExperimentDocument,
@@ -57,6 +62,11 @@ type Documents = {
     "\n  subscription NarrowRunProgressSub($runId: ID!) {\n    runProgress(runId: $runId) {\n      __typename\n      ... on TaskUpdated {\n        sequence\n      }\n      ... on RunStatusChanged {\n        sequence\n        status\n      }\n    }\n  }\n": typeof types.NarrowRunProgressSubDocument,
 };
 const documents: Documents = {
+    "\n  query AuditEvents($first: Int, $after: String, $actorApiKeyId: ID, $action: String) {\n    auditEvents(first: $first, after: $after, actorApiKeyId: $actorApiKeyId, action: $action) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      nodes {\n        id\n        actor {\n          id\n          name\n        }\n        actorName\n        action\n        targetIds\n        outcome\n        requestId\n        createdAt\n      }\n    }\n  }\n": types.AuditEventsDocument,
+    "\n  mutation CreateExperimentAudited($name: String!) {\n    createExperiment(input: { name: $name }) {\n      id\n    }\n  }\n": types.CreateExperimentAuditedDocument,
+    "\n  mutation ArchiveExperimentAudited($id: ID!) {\n    archiveExperiment(id: $id) {\n      id\n    }\n  }\n": types.ArchiveExperimentAuditedDocument,
+    "\n  mutation CreateApiKeyAudited($name: String!) {\n    createApiKey(name: $name, role: VIEWER) {\n      apiKey {\n        id\n      }\n      secret\n    }\n  }\n": types.CreateApiKeyAuditedDocument,
+    "\n  mutation CreateModelAudited($apiKey: String!) {\n    createModel(input: { name: \"audited model\", provider: OPENAI, modelName: \"gpt-4o-mini\", apiKey: $apiKey }) {\n      id\n    }\n  }\n": types.CreateModelAuditedDocument,
     "\n  query ReadApiKey($id: ID!) {\n    node(id: $id) {\n      id\n      ... on ApiKey {\n        name\n        role\n        prefix\n        lastUsedAt\n      }\n    }\n  }\n": types.ReadApiKeyDocument,
     "\n  query Viewer {\n    viewer {\n      role\n      subject\n      project {\n        id\n        name\n      }\n    }\n  }\n": types.ViewerDocument,
     "\n  mutation CreateExperiment($input: CreateExperimentInput!) {\n    createExperiment(input: $input) {\n      id\n      name\n      description\n      hypothesis\n      tags\n      archived\n      createdAt\n      updatedAt\n    }\n  }\n": types.CreateExperimentDocument,
@@ -114,6 +124,26 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditEvents($first: Int, $after: String, $actorApiKeyId: ID, $action: String) {\n    auditEvents(first: $first, after: $after, actorApiKeyId: $actorApiKeyId, action: $action) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      nodes {\n        id\n        actor {\n          id\n          name\n        }\n        actorName\n        action\n        targetIds\n        outcome\n        requestId\n        createdAt\n      }\n    }\n  }\n"): (typeof documents)["\n  query AuditEvents($first: Int, $after: String, $actorApiKeyId: ID, $action: String) {\n    auditEvents(first: $first, after: $after, actorApiKeyId: $actorApiKeyId, action: $action) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      nodes {\n        id\n        actor {\n          id\n          name\n        }\n        actorName\n        action\n        targetIds\n        outcome\n        requestId\n        createdAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateExperimentAudited($name: String!) {\n    createExperiment(input: { name: $name }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateExperimentAudited($name: String!) {\n    createExperiment(input: { name: $name }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ArchiveExperimentAudited($id: ID!) {\n    archiveExperiment(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation ArchiveExperimentAudited($id: ID!) {\n    archiveExperiment(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateApiKeyAudited($name: String!) {\n    createApiKey(name: $name, role: VIEWER) {\n      apiKey {\n        id\n      }\n      secret\n    }\n  }\n"): (typeof documents)["\n  mutation CreateApiKeyAudited($name: String!) {\n    createApiKey(name: $name, role: VIEWER) {\n      apiKey {\n        id\n      }\n      secret\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateModelAudited($apiKey: String!) {\n    createModel(input: { name: \"audited model\", provider: OPENAI, modelName: \"gpt-4o-mini\", apiKey: $apiKey }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateModelAudited($apiKey: String!) {\n    createModel(input: { name: \"audited model\", provider: OPENAI, modelName: \"gpt-4o-mini\", apiKey: $apiKey }) {\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -22,7 +22,7 @@ import { useTestLab, wsClient, type TestProject } from '../helpers/lab.js';
 
 /** The role matrix: what each root field needs. Every field of the schema must be listed by its operation type's rule. */
 const NEEDS: Record<'query' | 'mutation' | 'subscription', { default: RoleName; except: Record<string, RoleName> }> = {
-  query: { default: 'VIEWER', except: { apiKeys: 'ADMIN' } },
+  query: { default: 'VIEWER', except: { apiKeys: 'ADMIN', auditEvents: 'ADMIN' } },
   mutation: { default: 'RESEARCHER', except: { createApiKey: 'ADMIN', revokeApiKey: 'ADMIN' } },
   subscription: { default: 'VIEWER', except: {} },
 };

@@ -17,9 +17,9 @@ export const authChecker: AuthChecker<Context, RoleName> = ({ context, info }, [
 
 /**
  * Types that `node(id:)` reads only for a role above VIEWER: the role of the root field that
- * lists them, so `node` is no side door (`apiKeys` is ADMIN).
+ * lists them, so `node` is no side door (`apiKeys` and `auditEvents` are ADMIN).
  */
-const NODE_ROLES: Readonly<Record<NodeType, RoleName>> = { ApiKey: 'ADMIN' };
+const NODE_ROLES: Readonly<Record<NodeType, RoleName>> = { ApiKey: 'ADMIN', AuditEvent: 'ADMIN' };
 
 /** Refuses `node(id:)` of a type the viewer may not list; checked before the load, so a refusal tells nothing of what exists. */
 export function authorizeNode(viewer: Viewer, type: NodeType): void {
