@@ -161,6 +161,11 @@ const labEnv = (dataDir: string, secretKey: string, extra: NodeJS.ProcessEnv = {
   LOG_LEVEL: 'warn',
   // Files stay in LAB_DATA_DIR, which both processes share on this machine; events go through Redis.
   LAB_ALLOW_SINGLE_PROCESS: '1',
+  // 1,000 subscriptions of one key within seconds, and the run started by it: allowed, the limiter still runs.
+  LAB_RATE_LIMIT_QUERIES_PER_MINUTE: '10000000',
+  LAB_RATE_LIMIT_MUTATIONS_PER_MINUTE: '10000000',
+  LAB_RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: '10000000',
+  LAB_RATE_LIMIT_FIELDS: 'startRun=10000000',
   ...extra,
 });
 

@@ -82,6 +82,21 @@ export const configSchema = z.object({
     /** Tries of one call (the first included) on 429, 5xx, timeouts and connection errors. */
     LAB_PROVIDER_MAX_ATTEMPTS: int(5, 1, 20),
   }),
+  limits: z.object({
+    /** Calls per API key per minute of each root query field (0: no limit). */
+    LAB_RATE_LIMIT_QUERIES_PER_MINUTE: int(600, 0, 10_000_000),
+    /** Calls per API key per minute of each mutation (0: no limit). */
+    LAB_RATE_LIMIT_MUTATIONS_PER_MINUTE: int(120, 0, 10_000_000),
+    /** Subscriptions an API key may open per minute, per subscription field (0: no limit). */
+    LAB_RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: int(120, 0, 10_000_000),
+    /** Per-field limits over the defaults above, `field=perMinute` separated by commas. */
+    LAB_RATE_LIMIT_FIELDS: z
+      .preprocess(
+        (v) => (v === '' || v === undefined ? 'startRun=60,retryRun=60,createApiKey=10' : v),
+        z.string().regex(/^\s*[A-Za-z_]\w*\s*=\s*\d+\s*(,\s*[A-Za-z_]\w*\s*=\s*\d+\s*)*$/, { message: 'must be field=perMinute pairs separated by commas, e.g. startRun=60,createApiKey=10' }),
+      )
+      .transform((v) => Object.fromEntries(v.split(',').map((pair) => pair.split('=').map((part) => part.trim())).map(([field, n]) => [field!, Number(n)]))),
+  }),
   postgres: z.object({
     /** Unset in `dev`: an embedded PostgreSQL runs in LAB_DATA_DIR. */
     DATABASE_URL: url('postgres://user:password@host:5432/db', ['postgres:', 'postgresql:']),

@@ -10,6 +10,21 @@ describe('config', () => {
     expect(config.server.NODE_ENV).toBe('development');
   });
 
+  it('reads the rate limits: defaults per kind of root field, per-field exceptions as field=perMinute pairs', () => {
+    expect(loadConfig({}).limits).toEqual({
+      LAB_RATE_LIMIT_QUERIES_PER_MINUTE: 600,
+      LAB_RATE_LIMIT_MUTATIONS_PER_MINUTE: 120,
+      LAB_RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: 120,
+      LAB_RATE_LIMIT_FIELDS: { startRun: 60, retryRun: 60, createApiKey: 10 },
+    });
+    const config = loadConfig({ LAB_RATE_LIMIT_QUERIES_PER_MINUTE: '0', LAB_RATE_LIMIT_FIELDS: ' startRun = 5 ,run=1000' });
+    expect(config.limits.LAB_RATE_LIMIT_QUERIES_PER_MINUTE).toBe(0);
+    expect(config.limits.LAB_RATE_LIMIT_FIELDS).toEqual({ startRun: 5, run: 1000 });
+    expect(() => loadConfig({ LAB_RATE_LIMIT_FIELDS: 'startRun:5' })).toThrow(
+      'LAB_RATE_LIMIT_FIELDS: must be field=perMinute pairs separated by commas, e.g. startRun=60,createApiKey=10',
+    );
+  });
+
   it('names every bad variable and what it must be', () => {
     try {
       loadConfig({ PORT: 'eighty', DATABASE_URL: 'localhost:5432', LOG_LEVEL: 'loud', LAB_SECRET_KEY: 'short' });

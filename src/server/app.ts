@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type GraphQLRequestContextDidEncounterErrors } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -16,9 +16,11 @@ import { DomainError, ErrorCode } from '../common/errors.js';
 import type { Viewer } from '../modules/auth/viewer.js';
 import { isDatabaseReachable } from '../storage/postgres.js';
 import { contextFactory, type Context } from './context.js';
-import { createErrorFormatter, errorBody, internalError, toGraphQLError, type RequestScope } from './errors.js';
+import { createErrorFormatter, domainErrorOf, errorBody, internalError, toGraphQLError, type RequestScope } from './errors.js';
 import { compiledExecution } from './compiled-execution.js';
 import { sharedSubscribe } from './shared-execution.js';
+import { auditMutations } from './audit.js';
+import { rateLimitRootFields, type RateLimitSettings } from './rate-limits.js';
 import { buildLabSchema } from './schema.js';
 import { assertOperationWithinLimits, limitsPlugin, parseOperation, parseOptions, validationRules, withoutSuggestions } from './security.js';
 import { createLocalBlobRouter, LocalBlobStore } from '../storage/blobs/index.js';
@@ -47,6 +49,8 @@ function requestIdOf(req: Request): string {
  */
 export interface LabServerOptions {
   production: boolean;
+  /** Calls per API key and minute of each root field; unset, no limit (tests that do not test limits). */
+  rateLimits?: RateLimitSettings;
   /** graphql-ws pings each socket this often and closes one that has not answered within as long (default 12 s). */
   wsKeepAliveMs?: number;
 }
@@ -113,6 +117,9 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   let url: string | null = null;
 
   const schema = await buildLabSchema(pubsub, lab.resolvers);
+  if (options.rateLimits) rateLimitRootFields(schema, options.rateLimits, lab.parts.redis);
+  // Outermost, so that refusals by the rate limits above are in the audit log too.
+  auditMutations(schema);
   const formatError = createErrorFormatter(logger);
   const scopeOfError = new WeakMap<object, RequestScope>();
   const contextFor = contextFactory(lab);
@@ -219,8 +226,16 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   );
 
   const recordErrorScopes = {
-    didEncounterErrors: async ({ errors, contextValue }: { errors: readonly GraphQLError[]; contextValue: Context }) => {
-      for (const error of errors) scopeOfError.set(error, contextValue);
+    didEncounterErrors: async ({ errors, contextValue, response }: GraphQLRequestContextDidEncounterErrors<Context>) => {
+      for (const error of errors) {
+        scopeOfError.set(error, contextValue);
+        // A rate limit refusal is 429 with Retry-After over HTTP, as well as RATE_LIMITED in the body.
+        const domain = domainErrorOf(error);
+        if (domain?.code === ErrorCode.RATE_LIMITED) {
+          response.http.status = 429;
+          response.http.headers.set('retry-after', String(domain.details.retryAfterSeconds));
+        }
+      }
     },
   };
   const apollo = new ApolloServer<Context>({

@@ -27,7 +27,7 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; messa
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
 
 /** The DomainError behind an error, however many GraphQL wrappers it went through. */
-function domainErrorOf(error: unknown): DomainError | null {
+export function domainErrorOf(error: unknown): DomainError | null {
   for (let e: unknown = error; e instanceof Error; e = (e as GraphQLError).originalError) {
     if (e instanceof DomainError) return e;
     if (!(e instanceof GraphQLError)) return null;

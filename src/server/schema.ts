@@ -4,14 +4,13 @@ import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { pino } from 'pino';
 import { modules } from '../app/modules.js';
 import { authChecker } from '../modules/auth/authorization.js';
-import { auditMutations } from './audit.js';
 import { callFieldResolversDirectly } from './direct-field-resolvers.js';
 import { createLabPubSub, type LabPubSub } from '../storage/pubsub.js';
 
 /**
  * The executable schema from the modules' resolver classes; root fields carry their role with
- * `@Authorized` (src/modules/auth/authorization.ts); every Mutation field writes the audit log
- * (src/server/audit.ts). Subscriptions subscribe through
+ * `@Authorized` (src/modules/auth/authorization.ts). The server adds rate limits and the audit log
+ * to the root fields (src/server/app.ts). Subscriptions subscribe through
  * context.pubsub, the same object as `pubsub` here.
  */
 export async function buildLabSchema(pubsub: LabPubSub, resolvers: Function[] = modules.flatMap((m) => [...m.resolvers])): Promise<GraphQLSchema> {
@@ -23,7 +22,6 @@ export async function buildLabSchema(pubsub: LabPubSub, resolvers: Function[] = 
     emitSchemaFile: false,
   });
   callFieldResolversDirectly(schema);
-  auditMutations(schema);
   return schema;
 }
 

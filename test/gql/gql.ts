@@ -60,6 +60,13 @@ type Documents = {
     "\n  query ExperimentRunMetrics($id: ID!, $first: Int) {\n    experiment(id: $id) {\n      id\n      runs(first: $first) {\n        nodes {\n          id\n          metrics(groupBy: [MODEL]) {\n            name\n            mean\n            count\n          }\n          metricSeries(name: \"latency_ms\") {\n            count\n          }\n        }\n      }\n    }\n  }\n": typeof types.ExperimentRunMetricsDocument,
     "\n  subscription WatchMetricPoints($runId: ID!, $names: [String!]) {\n    metricPoints(runId: $runId, names: $names) {\n      runId\n      taskId\n      modelId\n      promptVersionId\n      name\n      value\n      timestamp\n    }\n  }\n": typeof types.WatchMetricPointsDocument,
     "\n  subscription NarrowRunProgressSub($runId: ID!) {\n    runProgress(runId: $runId) {\n      __typename\n      ... on TaskUpdated {\n        sequence\n      }\n      ... on RunStatusChanged {\n        sequence\n        status\n      }\n    }\n  }\n": typeof types.NarrowRunProgressSubDocument,
+    "\n  query ViewerRoleLimited {\n    viewer {\n      role\n    }\n  }\n": typeof types.ViewerRoleLimitedDocument,
+    "\n  query ExperimentsLimited {\n    experiments(first: 1) {\n      totalCount\n    }\n  }\n": typeof types.ExperimentsLimitedDocument,
+    "\n  mutation CreateExperimentLimited($name: String!) {\n    createExperiment(input: { name: $name }) {\n      id\n    }\n  }\n": typeof types.CreateExperimentLimitedDocument,
+    "\n  mutation ArchiveExperimentLimited($id: ID!) {\n    archiveExperiment(id: $id) {\n      id\n    }\n  }\n": typeof types.ArchiveExperimentLimitedDocument,
+    "\n  subscription ExperimentUpdatedLimited($id: ID!) {\n    experimentUpdated(id: $id) {\n      id\n    }\n  }\n": typeof types.ExperimentUpdatedLimitedDocument,
+    "\n  mutation RenameExperimentLimited($id: ID!) {\n    updateExperiment(id: $id, input: { name: \"renamed\" }) {\n      id\n    }\n  }\n": typeof types.RenameExperimentLimitedDocument,
+    "\n  query LastAuditLimited($actorApiKeyId: ID) {\n    auditEvents(first: 1, actorApiKeyId: $actorApiKeyId) {\n      nodes {\n        action\n        outcome\n      }\n    }\n  }\n": typeof types.LastAuditLimitedDocument,
 };
 const documents: Documents = {
     "\n  query AuditEvents($first: Int, $after: String, $actorApiKeyId: ID, $action: String) {\n    auditEvents(first: $first, after: $after, actorApiKeyId: $actorApiKeyId, action: $action) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      nodes {\n        id\n        actor {\n          id\n          name\n        }\n        actorName\n        action\n        targetIds\n        outcome\n        requestId\n        createdAt\n      }\n    }\n  }\n": types.AuditEventsDocument,
@@ -108,6 +115,13 @@ const documents: Documents = {
     "\n  query ExperimentRunMetrics($id: ID!, $first: Int) {\n    experiment(id: $id) {\n      id\n      runs(first: $first) {\n        nodes {\n          id\n          metrics(groupBy: [MODEL]) {\n            name\n            mean\n            count\n          }\n          metricSeries(name: \"latency_ms\") {\n            count\n          }\n        }\n      }\n    }\n  }\n": types.ExperimentRunMetricsDocument,
     "\n  subscription WatchMetricPoints($runId: ID!, $names: [String!]) {\n    metricPoints(runId: $runId, names: $names) {\n      runId\n      taskId\n      modelId\n      promptVersionId\n      name\n      value\n      timestamp\n    }\n  }\n": types.WatchMetricPointsDocument,
     "\n  subscription NarrowRunProgressSub($runId: ID!) {\n    runProgress(runId: $runId) {\n      __typename\n      ... on TaskUpdated {\n        sequence\n      }\n      ... on RunStatusChanged {\n        sequence\n        status\n      }\n    }\n  }\n": types.NarrowRunProgressSubDocument,
+    "\n  query ViewerRoleLimited {\n    viewer {\n      role\n    }\n  }\n": types.ViewerRoleLimitedDocument,
+    "\n  query ExperimentsLimited {\n    experiments(first: 1) {\n      totalCount\n    }\n  }\n": types.ExperimentsLimitedDocument,
+    "\n  mutation CreateExperimentLimited($name: String!) {\n    createExperiment(input: { name: $name }) {\n      id\n    }\n  }\n": types.CreateExperimentLimitedDocument,
+    "\n  mutation ArchiveExperimentLimited($id: ID!) {\n    archiveExperiment(id: $id) {\n      id\n    }\n  }\n": types.ArchiveExperimentLimitedDocument,
+    "\n  subscription ExperimentUpdatedLimited($id: ID!) {\n    experimentUpdated(id: $id) {\n      id\n    }\n  }\n": types.ExperimentUpdatedLimitedDocument,
+    "\n  mutation RenameExperimentLimited($id: ID!) {\n    updateExperiment(id: $id, input: { name: \"renamed\" }) {\n      id\n    }\n  }\n": types.RenameExperimentLimitedDocument,
+    "\n  query LastAuditLimited($actorApiKeyId: ID) {\n    auditEvents(first: 1, actorApiKeyId: $actorApiKeyId) {\n      nodes {\n        action\n        outcome\n      }\n    }\n  }\n": types.LastAuditLimitedDocument,
 };
 
 /**
@@ -308,6 +322,34 @@ export function graphql(source: "\n  subscription WatchMetricPoints($runId: ID!,
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription NarrowRunProgressSub($runId: ID!) {\n    runProgress(runId: $runId) {\n      __typename\n      ... on TaskUpdated {\n        sequence\n      }\n      ... on RunStatusChanged {\n        sequence\n        status\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription NarrowRunProgressSub($runId: ID!) {\n    runProgress(runId: $runId) {\n      __typename\n      ... on TaskUpdated {\n        sequence\n      }\n      ... on RunStatusChanged {\n        sequence\n        status\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ViewerRoleLimited {\n    viewer {\n      role\n    }\n  }\n"): (typeof documents)["\n  query ViewerRoleLimited {\n    viewer {\n      role\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ExperimentsLimited {\n    experiments(first: 1) {\n      totalCount\n    }\n  }\n"): (typeof documents)["\n  query ExperimentsLimited {\n    experiments(first: 1) {\n      totalCount\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateExperimentLimited($name: String!) {\n    createExperiment(input: { name: $name }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateExperimentLimited($name: String!) {\n    createExperiment(input: { name: $name }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ArchiveExperimentLimited($id: ID!) {\n    archiveExperiment(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation ArchiveExperimentLimited($id: ID!) {\n    archiveExperiment(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ExperimentUpdatedLimited($id: ID!) {\n    experimentUpdated(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  subscription ExperimentUpdatedLimited($id: ID!) {\n    experimentUpdated(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RenameExperimentLimited($id: ID!) {\n    updateExperiment(id: $id, input: { name: \"renamed\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation RenameExperimentLimited($id: ID!) {\n    updateExperiment(id: $id, input: { name: \"renamed\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LastAuditLimited($actorApiKeyId: ID) {\n    auditEvents(first: 1, actorApiKeyId: $actorApiKeyId) {\n      nodes {\n        action\n        outcome\n      }\n    }\n  }\n"): (typeof documents)["\n  query LastAuditLimited($actorApiKeyId: ID) {\n    auditEvents(first: 1, actorApiKeyId: $actorApiKeyId) {\n      nodes {\n        action\n        outcome\n      }\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -22,6 +22,7 @@ import { LocalBlobStore, S3BlobStore, type BlobStore } from '../../src/storage/b
 import { startWorker } from '../../src/workflow/worker.js';
 import { SecretBox } from '../../src/common/secret-box.js';
 import type { RoleName } from '../../src/modules/auth/viewer.js';
+import type { RateLimitSettings } from '../../src/server/rate-limits.js';
 import { createLabServer, type LabServer } from '../../src/server/app.js';
 import { connectDatabase, type Database } from '../../src/storage/postgres.js';
 import { createLabPubSub } from '../../src/storage/pubsub.js';
@@ -100,6 +101,8 @@ export interface TestLabOptions {
   metricWriter?: Partial<MetricWriterOptions>;
   /** Pub/sub over Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379), as API processes share it; default in process unless TEST_REDIS_URL is set. */
   redis?: boolean;
+  /** Rate limits per API key (off unless given: most tests call faster than a person would). */
+  rateLimits?: RateLimitSettings;
   /** Where the lab reaches Redis when `redis` is set (a proxy of the test's own, to cut it off); default TEST_REDIS_URL. */
   redisUrl?: string;
 }
@@ -181,7 +184,7 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     : new PostgresMetricStore(database.db);
   const metrics = { store: options.wrapMetrics?.(metricStore) ?? metricStore, writer: { flushMs: 50, ...options.metricWriter } };
   const core = composeLab({ database, pubsub, logger, secrets, blobs: options.wrapBlobs?.(blobs) ?? blobs, uploads, execution, redis, metrics });
-  const server = await createLabServer(core, { production: false, wsKeepAliveMs: options.wsKeepAliveMs });
+  const server = await createLabServer(core, { production: false, wsKeepAliveMs: options.wsKeepAliveMs, rateLimits: options.rateLimits });
   url = await server.listen(0, '127.0.0.1');
   const worker = options.worker ? startWorker(core.jobs.filter((job) => options.jobs?.(job.name) ?? true), pubsub, logger) : null;
   const graphqlUrl = `${url}/graphql`;
