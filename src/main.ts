@@ -8,6 +8,7 @@ import { startRuntime, type Runtime } from './app/runtime.js';
 import { ConfigError, loadConfig, redactUrlSecrets, requireFor, type Command as LabCommand, type Config } from './config.js';
 import { DEMO_PROJECT } from './cli/demo.js';
 import { errorMessage } from './cli/error-message.js';
+import { registerRunCommands } from './cli/run-commands.js';
 import { roles, type RoleName } from './modules/auth/viewer.js';
 import { createLogger, serializeError } from './observability/logger.js';
 import { migrateDatabase } from './storage/postgres.js';
@@ -140,6 +141,8 @@ apiKey
     console.error(`Created ${row.role} key "${row.name}" (${row.prefix}…) in project "${project.name}". The secret is shown only now:`);
     console.log(secret);
   });
+
+registerRunCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   console.error(`llm-lab: ${errorMessage(err)}`);
