@@ -25,6 +25,8 @@ const INT32_MAX = 2 ** 31 - 1;
 export const configSchema = z.object({
   server: z.object({
     PORT: int(4000, 0, 65535),
+    /** Prometheus metrics at GET /metrics on this port (on HOST), apart from the API; unset, not served. */
+    METRICS_PORT: z.preprocess((v) => (v === '' ? undefined : v), int(0, 0, 65535).optional()),
     HOST: optionalString.transform((v) => v ?? '0.0.0.0'),
     /** The address clients use to reach this server; signed local blob URLs point at it. */
     PUBLIC_URL: url('http://localhost:4000', HTTP),

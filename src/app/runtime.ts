@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import type { UploadLimits } from '../modules/datasets/datasets.service.js';
 import { createLabServer, type LabServer } from '../server/app.js';
 import { rateLimitSettings } from '../server/rate-limits.js';
+import { serveMetrics } from '../observability/metrics.js';
 import { LocalBlobStore, S3BlobStore, type BlobStore } from '../storage/blobs/index.js';
 import { startEmbeddedPostgres } from '../storage/embedded-postgres.js';
 import { connectDatabase, migrateDatabase } from '../storage/postgres.js';
@@ -31,6 +32,8 @@ export interface Runtime {
   url?: string;
   /** `dev` only: the demo project and its admin key. */
   seed?: DemoSeed;
+  /** Where Prometheus metrics are served, when METRICS_PORT is set. */
+  metricsUrl?: string;
   /** Stops in reverse order of start: worker and server, pub/sub, database pool, embedded PostgreSQL. */
   stop(): Promise<void>;
 }
@@ -73,10 +76,10 @@ function hostFor(config: Config, mode: Mode): string {
 }
 
 /** A failure to listen on `port`, said with what to do about it. */
-function listenError(err: unknown, port: number, host: string): unknown {
+function listenError(err: unknown, port: number, host: string, variable = 'PORT'): unknown {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'EADDRINUSE') return new Error(`port ${port} on ${host} is already in use by another program; stop it, or choose another port: PORT=${port + 1} (PORT=0 picks a free one).`);
-  if (code === 'EACCES') return new Error(`port ${port} on ${host} may not be used by this user; choose another port, e.g. PORT=${port >= 1024 ? port + 1 : 4000}.`);
+  if (code === 'EADDRINUSE') return new Error(`port ${port} on ${host} is already in use by another program; stop it, or choose another port: ${variable}=${port + 1} (${variable}=0 picks a free one).`);
+  if (code === 'EACCES') return new Error(`port ${port} on ${host} may not be used by this user; choose another port, e.g. ${variable}=${port >= 1024 ? port + 1 : 4000}.`);
   return err;
 }
 
@@ -165,7 +168,17 @@ export async function startRuntime(config: Config, logger: Logger, options: { mo
       const worker = startWorker(lab.jobs, pubsub, logger);
       stops.push(worker.stop);
     }
-    return { lab, databaseUrl, embedded: !config.postgres.DATABASE_URL, url, seed, stop };
+    let metricsUrl: string | undefined;
+    if (config.server.METRICS_PORT !== undefined) {
+      const metrics = await serveMetrics(config.server.METRICS_PORT, host).catch((err: unknown) => {
+        throw listenError(err, config.server.METRICS_PORT!, host, 'METRICS_PORT');
+      });
+      // Stopped first, so a scrape during shutdown finds the port closed rather than a half-stopped process.
+      stops.push(metrics.close);
+      metricsUrl = metrics.url;
+      logger.info({ url: metricsUrl }, 'Prometheus metrics served');
+    }
+    return { lab, databaseUrl, embedded: !config.postgres.DATABASE_URL, url, seed, metricsUrl, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -12,6 +12,7 @@ import {
   type IBackoff,
   type TimeoutPolicy,
 } from 'cockatiel';
+import { circuitOpen, providerRetries } from '../observability/metrics.js';
 import { ProviderError } from './errors.js';
 import { sleep } from './sleep.js';
 
@@ -64,7 +65,9 @@ class ModelCallPolicy implements CallPolicy {
     });
     this.breaker.onBreak(() => {
       this.openedAt = Date.now();
+      circuitOpen.set({ model_id: modelId }, 1);
     });
+    this.breaker.onReset(() => circuitOpen.set({ model_id: modelId }, 0));
     // Aggressive: the attempt ends at the deadline even if the SDK were slow to honour its aborted signal.
     // No abort on return: the call is over by then, and each abort would build a DOMException and wake the SDK's listeners for nothing.
     this.timeout = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
@@ -81,6 +84,7 @@ class ModelCallPolicy implements CallPolicy {
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         if (!isRetryable(err) || attempt >= this.options.maxAttempts) throw err;
+        providerRetries.inc({ model_id: this.modelId });
         backoff = backoff ? backoff.next(undefined) : this.backoff.next();
         await sleep(Math.max(backoff.duration, err.retryAfterMs ?? 0), signal);
       }

@@ -21,6 +21,8 @@ import { compiledExecution } from './compiled-execution.js';
 import { sharedSubscribe } from './shared-execution.js';
 import { auditMutations } from './audit.js';
 import { rateLimitRootFields, type RateLimitSettings } from './rate-limits.js';
+import { requestMetricsPlugin } from './request-metrics.js';
+import { subscriptionEventsSent, subscriptionsOpen, wsSockets } from '../observability/metrics.js';
 import { buildLabSchema } from './schema.js';
 import { assertOperationWithinLimits, limitsPlugin, parseOperation, parseOptions, validationRules, withoutSuggestions } from './security.js';
 import { createLocalBlobRouter, LocalBlobStore } from '../storage/blobs/index.js';
@@ -155,6 +157,11 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   })();
   // Subscribers of one operation share each event's execution: the key is all a result depends on.
   const operationKeys = new WeakMap<object, string>();
+  // Operations counted in the open-subscriptions gauge, each taken off once however it ends.
+  const counted = new WeakSet<object>();
+  const ended = (scope: object | undefined) => {
+    if (scope && counted.delete(scope)) subscriptionsOpen.dec();
+  };
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; scopes?: Map<string, RequestScope> }>(
     {
       schema,
@@ -166,7 +173,11 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
           ctx.extra.viewer = viewer;
           const sockets = socketsByKey.get(viewer.apiKeyId) ?? new Set();
           socketsByKey.set(viewer.apiKeyId, sockets.add(ctx.extra.socket));
+          wsSockets.inc();
           ctx.extra.socket.once('close', () => {
+            wsSockets.dec();
+            // Operations still open end with their socket.
+            for (const scope of ctx.extra.scopes?.values() ?? []) ended(scope);
             sockets.delete(ctx.extra.socket);
             if (sockets.size === 0) socketsByKey.delete(viewer.apiKeyId);
           });
@@ -195,6 +206,8 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
           const coerced = operation && getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 10 });
           if (coerced?.errors) return coerced.errors.map((e) => shownOverWs(new GraphQLError(e.message, { nodes: e.nodes }), contextValue));
           operationKeys.set(contextValue, JSON.stringify([viewer.projectId, viewer.role, payload.operationName ?? null, payload.query, payload.variables ?? null]));
+          counted.add(contextValue);
+          subscriptionsOpen.inc();
           return {
             schema,
             document,
@@ -207,16 +220,19 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
         }
       },
       onNext: (_ctx, _id, _payload, args, result) => {
+        subscriptionEventsSent.inc();
         const { errors } = result as ExecutionResult;
         return errors ? { ...result, errors: errors.map((e) => shownOverWs(e, args.contextValue as Context)) } : result;
       },
       onError: (ctx, id, _payload, errors) => {
         const scope = ctx.extra.scopes?.get(id) ?? { requestId: randomUUID(), logger };
         // An operation that ends in an error is not completed: its scope goes here.
+        ended(scope);
         ctx.extra.scopes?.delete(id);
         return errors.map((e) => shownOverWs(e, scope));
       },
       onComplete: (ctx, id) => {
+        ended(ctx.extra.scopes?.get(id));
         ctx.extra.scopes?.delete(id);
       },
     },
@@ -257,6 +273,7 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
       // The lab sets no cache hints; left on, the plugin wraps every field of every response.
       ApolloServerPluginCacheControlDisabled(),
       limitsPlugin(schema),
+      requestMetricsPlugin(),
       {
         requestDidStart: async () => recordErrorScopes,
       },

@@ -3,6 +3,7 @@ import { isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQ
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import { DomainError, ErrorCode } from '../common/errors.js';
+import { limitRefusals } from '../observability/metrics.js';
 import type { Context } from './context.js';
 
 /** Calls per API key per minute, by kind of root field, with per-field exceptions; 0 is no limit. */
@@ -22,16 +23,13 @@ export function rateLimitSettings(limits: Config['limits']): RateLimitSettings {
   };
 }
 
-/** Refusals so far, by field: the counter `/metrics` will export. */
-export type RefusalCounter = (field: string) => void;
-
 /**
  * Limits each root field per API key and minute (rate-limiter-flexible: in Redis when the lab has it,
  * so every API process shares the count; in this process otherwise, and as the fallback while Redis
  * is unreachable). A refusal is RATE_LIMITED with `retryAfterSeconds`, over HTTP (429) and WebSocket
  * alike; opening a subscription counts once. Root fields only: nested fields pay nothing.
  */
-export function rateLimitRootFields(schema: GraphQLSchema, settings: RateLimitSettings, redis: Redis | null, onRefusal: RefusalCounter = () => {}): void {
+export function rateLimitRootFields(schema: GraphQLSchema, settings: RateLimitSettings, redis: Redis | null): void {
   const limiters = new Map<number, RateLimiterAbstract>();
   const limiterFor = (perMinute: number) => {
     let limiter = limiters.get(perMinute);
@@ -49,7 +47,7 @@ export function rateLimitRootFields(schema: GraphQLSchema, settings: RateLimitSe
       await limiter.consume(`${ctx.viewer.apiKeyId}:${field}`);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
-      onRefusal(field);
+      limitRefusals.inc({ limit: 'rate' });
       const retryAfterSeconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
       throw new DomainError(
         ErrorCode.RATE_LIMITED,

@@ -16,6 +16,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { createRequire } from 'node:module';
+import { limitRefusals } from '../observability/metrics.js';
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 import { badInput, DomainError } from '../common/errors.js';
 import { DEFAULT_PAGE_SIZE } from '../modules/common/connection.js';
@@ -53,6 +54,7 @@ export function refusalCounts(): Readonly<Partial<Record<LimitName, number>>> {
 
 function countRefusal(limit: LimitName): void {
   refusals[limit] = (refusals[limit] ?? 0) + 1;
+  limitRefusals.inc({ limit });
 }
 
 function refuse(context: ValidationContext, limit: LimitName, message: string, node: ASTNode): void {

@@ -12,6 +12,7 @@ import { publishRunEvents } from '../runs/run-events.js';
 import { TasksRepo, type RunEventJson, type CandidateTask, type OutcomeStatus, type RunCounters, type TaskOutcome } from '../runs/tasks.repo.js';
 import { costUsd, RunContext, type RenderedPrompt } from './run-context.js';
 import type { TaskScorer } from './scoring.js';
+import { providerCallDuration, providerCalls, tasksFinished } from '../../observability/metrics.js';
 
 export interface ExecutorSettings {
   /** Calls this process keeps in flight across all runs. */
@@ -332,12 +333,18 @@ export class TaskExecutor implements Job {
     const rendered = pick.rendered!;
     if (model.snapshot.requestsPerMinute !== null) await this.rateLimiter.acquire(model.snapshot.id, model.snapshot.requestsPerMinute, signal);
     let latencyMs = 0;
+    const labels = { provider: model.snapshot.provider, model: model.snapshot.modelName };
     const result = await this.policies.forModel(model.snapshot.id).execute(async (attemptSignal) => {
       const started = performance.now();
+      let outcome = 'error';
       try {
-        return await model.client.complete({ system: rendered.system, prompt: rendered.prompt, signal: attemptSignal });
+        const answer = await model.client.complete({ system: rendered.system, prompt: rendered.prompt, signal: attemptSignal });
+        outcome = 'ok';
+        return answer;
       } finally {
         latencyMs = performance.now() - started;
+        providerCalls.inc({ ...labels, outcome });
+        providerCallDuration.observe(labels, latencyMs / 1000);
       }
     }, signal);
     const cost = costUsd(model.snapshot, result.promptTokens, result.completionTokens);
@@ -393,7 +400,10 @@ export class TaskExecutor implements Job {
         const runId = context.runId;
         try {
           const counters = await this.tasks.settle(runId, outcomes);
-          for (const outcome of outcomes) this.unsettled.delete(outcome.id);
+          for (const outcome of outcomes) {
+            this.unsettled.delete(outcome.id);
+            tasksFinished.inc({ status: outcome.status });
+          }
           if (counters) {
             this.countersMoved(counters);
             await this.settled(context, counters);

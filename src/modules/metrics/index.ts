@@ -1,5 +1,6 @@
 import { defineModule } from '../../app/module.js';
 import { runsModule } from '../runs/index.js';
+import { watchMetricWriter } from '../../observability/metrics.js';
 import { MetricWriter } from './metric-writer.js';
 import { createMetricLoaders } from './metrics.loaders.js';
 import { MetricPointsResolver, MetricSummaryResolver, RunComparisonResolver, RunMetricsResolver, TaskPairResolver } from './metrics.resolver.js';
@@ -13,6 +14,11 @@ export const metricsModule = defineModule({
     service(runsModule);
     const writer = new MetricWriter(metrics.store, logger.child({ component: 'metric-writer' }), metrics.writer);
     const metricsService = new MetricsService(metrics.store, writer, pubsub, logger);
-    return { service: metricsService, loaders: () => createMetricLoaders(metricsService), close: (timeoutMs: number) => metricsService.close(timeoutMs) };
+    const unwatch = watchMetricWriter(writer);
+    const close = async (timeoutMs: number) => {
+      await metricsService.close(timeoutMs);
+      unwatch();
+    };
+    return { service: metricsService, loaders: () => createMetricLoaders(metricsService), close };
   },
 });
