@@ -91,6 +91,10 @@ export const configSchema = z.object({
     LAB_RATE_LIMIT_MUTATIONS_PER_MINUTE: int(120, 0, 10_000_000),
     /** Subscriptions an API key may open per minute, per subscription field (0: no limit). */
     LAB_RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: int(120, 0, 10_000_000),
+    /** New HTTP requests are refused with 503 while this many are in flight in the process (0: no bound). */
+    LAB_SHED_MAX_IN_FLIGHT: int(512, 0, 1_000_000),
+    /** ... or while the event loop lags more than this (0: no bound). */
+    LAB_SHED_MAX_EVENT_LOOP_LAG_MS: int(1_000, 0, 600_000),
     /** Per-field limits over the defaults above, `field=perMinute` separated by commas. */
     LAB_RATE_LIMIT_FIELDS: z
       .preprocess(

@@ -15,6 +15,8 @@ describe('config', () => {
       LAB_RATE_LIMIT_QUERIES_PER_MINUTE: 600,
       LAB_RATE_LIMIT_MUTATIONS_PER_MINUTE: 120,
       LAB_RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE: 120,
+      LAB_SHED_MAX_IN_FLIGHT: 512,
+      LAB_SHED_MAX_EVENT_LOOP_LAG_MS: 1000,
       LAB_RATE_LIMIT_FIELDS: { startRun: 60, retryRun: 60, createApiKey: 10 },
     });
     const config = loadConfig({ LAB_RATE_LIMIT_QUERIES_PER_MINUTE: '0', LAB_RATE_LIMIT_FIELDS: ' startRun = 5 ,run=1000' });

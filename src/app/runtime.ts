@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import type { UploadLimits } from '../modules/datasets/datasets.service.js';
 import { createLabServer, type LabServer } from '../server/app.js';
 import { rateLimitSettings } from '../server/rate-limits.js';
+import { sheddingSettings } from '../server/load-shedding.js';
 import { serveMetrics } from '../observability/metrics.js';
 import { LocalBlobStore, S3BlobStore, type BlobStore } from '../storage/blobs/index.js';
 import { startEmbeddedPostgres } from '../storage/embedded-postgres.js';
@@ -156,7 +157,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { mo
     let url: string | undefined;
     let seed: DemoSeed | undefined;
     if (options.mode !== 'worker') {
-      server = await createLabServer(lab, { production: config.server.NODE_ENV === 'production', rateLimits: rateLimitSettings(config.limits) });
+      server = await createLabServer(lab, { production: config.server.NODE_ENV === 'production', rateLimits: rateLimitSettings(config.limits), shedding: sheddingSettings(config.limits) });
       stops.push(server.stop);
       // Seeded before listening: a script that waits for /healthz can use the demo key at once.
       if (dev) seed = await seedDemo(lab.services, dataDir, config.lab.LAB_ADMIN_API_KEY);

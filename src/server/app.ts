@@ -22,6 +22,7 @@ import { sharedSubscribe } from './shared-execution.js';
 import { auditMutations } from './audit.js';
 import { rateLimitRootFields, type RateLimitSettings } from './rate-limits.js';
 import { requestMetricsPlugin } from './request-metrics.js';
+import { createLoadShedder, type SheddingSettings } from './load-shedding.js';
 import { subscriptionEventsSent, subscriptionsOpen, wsSockets } from '../observability/metrics.js';
 import { buildLabSchema } from './schema.js';
 import { assertOperationWithinLimits, limitsPlugin, parseOperation, parseOptions, validationRules, withoutSuggestions } from './security.js';
@@ -53,6 +54,8 @@ export interface LabServerOptions {
   production: boolean;
   /** Calls per API key and minute of each root field; unset, no limit (tests that do not test limits). */
   rateLimits?: RateLimitSettings;
+  /** Bounds past which new HTTP requests get 503 OVERLOADED; unset, none. */
+  shedding?: SheddingSettings;
   /** graphql-ws pings each socket this often and closes one that has not answered within as long (default 12 s). */
   wsKeepAliveMs?: number;
 }
@@ -120,6 +123,7 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
 
   const schema = await buildLabSchema(pubsub, lab.resolvers);
   if (options.rateLimits) rateLimitRootFields(schema, options.rateLimits, lab.parts.redis);
+  const shedder = options.shedding ? createLoadShedder(options.shedding) : null;
   // Outermost, so that refusals by the rate limits above are in the audit log too.
   auditMutations(schema);
   const formatError = createErrorFormatter(logger);
@@ -296,14 +300,20 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
     res.locals.requestId = requestId;
     next();
   });
-  if (blobs instanceof LocalBlobStore) app.use(createLocalBlobRouter(blobs));
+  // Health checks answer even while the process sheds load; /readyz then says not ready, so the load balancer backs off.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    if (shedder?.shedding()) {
+      res.status(503).json({ status: 'not ready', shedding: true });
+      return;
+    }
     const postgres = await isDatabaseReachable(database.sql);
     res.status(postgres ? 200 : 503).json({ status: postgres ? 'ready' : 'not ready', postgres });
   });
+  if (shedder) app.use(shedder.middleware);
+  if (blobs instanceof LocalBlobStore) app.use(createLocalBlobRouter(blobs));
   app.all(
     GRAPHQL_PATH,
     express.json({ limit: '1mb' }),
@@ -368,6 +378,9 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
       if (!url) throw new Error('the server is not listening yet');
       return url;
     },
-    stop: () => apollo.stop(),
+    stop: async () => {
+      shedder?.stop();
+      await apollo.stop();
+    },
   };
 }

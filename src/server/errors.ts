@@ -24,7 +24,7 @@ function flatten(errors: ValidationError[], parent = ''): { field: string; messa
   });
 }
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, RATE_LIMITED: 429 };
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = { BAD_USER_INPUT: 400, UNAUTHENTICATED: 401, RATE_LIMITED: 429, OVERLOADED: 503 };
 
 /** The DomainError behind an error, however many GraphQL wrappers it went through. */
 export function domainErrorOf(error: unknown): DomainError | null {
