@@ -103,6 +103,17 @@ export const configSchema = z.object({
       )
       .transform((v) => Object.fromEntries(v.split(',').map((pair) => pair.split('=').map((part) => part.trim())).map(([field, n]) => [field!, Number(n)]))),
   }),
+  jwt: z.object({
+    /** Sign-in with identity-provider tokens beside API keys, when LAB_JWT_JWKS_URL or LAB_JWT_SECRET is set. */
+    LAB_JWT_ISSUER: optionalString,
+    LAB_JWT_AUDIENCE: optionalString,
+    /** The provider's JSON Web Key Set (RS256, ES256, EdDSA, ...). */
+    LAB_JWT_JWKS_URL: url('https://idp.example.com/.well-known/jwks.json', HTTP),
+    /** Or a shared HS256 secret, at least 32 characters. */
+    LAB_JWT_SECRET: optionalString.pipe(z.string().min(32, { message: 'must be at least 32 characters (e.g. `openssl rand -hex 32`)' }).optional()),
+    LAB_JWT_PROJECT_CLAIM: optionalString.transform((v) => v ?? 'lab_project'),
+    LAB_JWT_ROLE_CLAIM: optionalString.transform((v) => v ?? 'lab_role'),
+  }),
   postgres: z.object({
     /** Unset in `dev`: an embedded PostgreSQL runs in LAB_DATA_DIR. */
     DATABASE_URL: url('postgres://user:password@host:5432/db', ['postgres:', 'postgresql:']),
@@ -153,6 +164,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (s3.S3_ENDPOINT && !s3.S3_BUCKET) {
       throw new ConfigError(['S3_BUCKET: must be set when S3_ENDPOINT is set']);
     }
+    const jwt = parsed.data.jwt;
+    if (jwt.LAB_JWT_JWKS_URL || jwt.LAB_JWT_SECRET) {
+      const problems = [
+        jwt.LAB_JWT_JWKS_URL && jwt.LAB_JWT_SECRET ? 'LAB_JWT_SECRET: set either it or LAB_JWT_JWKS_URL, not both' : null,
+        jwt.LAB_JWT_ISSUER ? null : 'LAB_JWT_ISSUER: must be set to accept tokens (the "iss" your identity provider writes)',
+        jwt.LAB_JWT_AUDIENCE ? null : 'LAB_JWT_AUDIENCE: must be set to accept tokens (the "aud" your identity provider writes for the lab)',
+      ].filter((p): p is string => p !== null);
+      if (problems.length > 0) throw new ConfigError(problems);
+    }
     return parsed.data;
   }
   throw new ConfigError(
@@ -164,7 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** Variables whose whole value is a secret: a refusal gives their length, never the value. */
-const SECRET_VARIABLES = new Set(['LAB_SECRET_KEY', 'LAB_ADMIN_API_KEY', 'S3_SECRET_ACCESS_KEY']);
+const SECRET_VARIABLES = new Set(['LAB_SECRET_KEY', 'LAB_ADMIN_API_KEY', 'S3_SECRET_ACCESS_KEY', 'LAB_JWT_SECRET']);
 
 /** A refused value as a refusal may print it: the message goes to terminals and log collectors. */
 function shown(variable: string, value: unknown): string {

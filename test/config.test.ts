@@ -27,6 +27,16 @@ describe('config', () => {
     );
   });
 
+  it('accepts tokens only with an issuer and an audience, one way of checking signatures, and never shows the secret', () => {
+    expect(() => loadConfig({ LAB_JWT_SECRET: 'x'.repeat(40) })).toThrow(/LAB_JWT_ISSUER: must be set[\s\S]*LAB_JWT_AUDIENCE: must be set/);
+    expect(() => loadConfig({ LAB_JWT_SECRET: 'x'.repeat(40), LAB_JWT_JWKS_URL: 'https://idp.test/jwks', LAB_JWT_ISSUER: 'i', LAB_JWT_AUDIENCE: 'a' })).toThrow(
+      'LAB_JWT_SECRET: set either it or LAB_JWT_JWKS_URL, not both',
+    );
+    expect(() => loadConfig({ LAB_JWT_SECRET: 'tooShortSecret' })).toThrow('LAB_JWT_SECRET: must be at least 32 characters (e.g. `openssl rand -hex 32`) (got 14 characters; the value is not shown)');
+    const config = loadConfig({ LAB_JWT_JWKS_URL: 'https://idp.test/jwks', LAB_JWT_ISSUER: 'https://idp.test', LAB_JWT_AUDIENCE: 'lab' });
+    expect(config.jwt).toMatchObject({ LAB_JWT_PROJECT_CLAIM: 'lab_project', LAB_JWT_ROLE_CLAIM: 'lab_role' });
+  });
+
   it('names every bad variable and what it must be', () => {
     try {
       loadConfig({ PORT: 'eighty', DATABASE_URL: 'localhost:5432', LOG_LEVEL: 'loud', LAB_SECRET_KEY: 'short' });

@@ -7,6 +7,7 @@ import type { BlobStore } from '../storage/blobs/index.js';
 import type { Database } from '../storage/postgres.js';
 import type { LabPubSub } from '../storage/pubsub.js';
 import type { Job } from '../workflow/worker.js';
+import type { JwtSettings } from '../modules/auth/jwt.js';
 import type { LabModule, MetricSettings, ModuleParts, NodeSpec } from './module.js';
 import { modules, type Loaders, type Services } from './modules.js';
 
@@ -20,6 +21,8 @@ export interface LabParts {
   execution: ExecutionSettings;
   redis: Redis | null;
   metrics: MetricSettings;
+  /** Identity-provider tokens accepted beside API keys (LAB_JWT_*); null or absent, API keys only. */
+  jwt?: JwtSettings | null;
   logger: Logger;
 }
 

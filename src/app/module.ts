@@ -9,6 +9,7 @@ import type { LabPubSub } from '../storage/pubsub.js';
 import type { MetricStore } from '../modules/metrics/metric-store.js';
 import type { MetricWriterOptions } from '../modules/metrics/metric-writer.js';
 import type { Job } from '../workflow/worker.js';
+import type { JwtSettings } from '../modules/auth/jwt.js';
 
 /** What every module is built from: the stores, and the services of the modules it calls. */
 export interface ModuleDeps {
@@ -22,6 +23,8 @@ export interface ModuleDeps {
   redis: Redis | null;
   /** Where metric points go (ClickHouse or PostgreSQL), and how they are batched on the way. */
   metrics: MetricSettings;
+  /** Identity-provider tokens accepted beside API keys; null or absent, API keys only. */
+  jwt?: JwtSettings | null;
   logger: Logger;
   /** Another module's service, built once whichever module asks first. */
   service<S>(module: LabModule<string, S, unknown>): S;

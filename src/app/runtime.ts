@@ -13,6 +13,7 @@ import type { UploadLimits } from '../modules/datasets/datasets.service.js';
 import { createLabServer, type LabServer } from '../server/app.js';
 import { rateLimitSettings } from '../server/rate-limits.js';
 import { sheddingSettings } from '../server/load-shedding.js';
+import { jwtSettings } from '../modules/auth/jwt.js';
 import { serveMetrics } from '../observability/metrics.js';
 import { LocalBlobStore, S3BlobStore, type BlobStore } from '../storage/blobs/index.js';
 import { startEmbeddedPostgres } from '../storage/embedded-postgres.js';
@@ -149,6 +150,7 @@ export async function startRuntime(config: Config, logger: Logger, options: { mo
       execution: executionSettings(config.worker),
       redis,
       metrics: { store: metricStore },
+      jwt: jwtSettings(config.jwt),
       logger,
     });
     // Runs after the worker and server stopped (stops run in reverse): buffered metric points are written.

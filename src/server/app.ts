@@ -175,15 +175,17 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
         try {
           const viewer = await services.auth.authenticate(ctx.connectionParams?.authorization);
           ctx.extra.viewer = viewer;
-          const sockets = socketsByKey.get(viewer.apiKeyId) ?? new Set();
-          socketsByKey.set(viewer.apiKeyId, sockets.add(ctx.extra.socket));
+          // A token's sockets are kept under its subject: no revocation names them, its expiry ends its operations.
+          const socketKey = viewer.apiKeyId ?? viewer.subject;
+          const sockets = socketsByKey.get(socketKey) ?? new Set();
+          socketsByKey.set(socketKey, sockets.add(ctx.extra.socket));
           wsSockets.inc();
           ctx.extra.socket.once('close', () => {
             wsSockets.dec();
             // Operations still open end with their socket.
             for (const scope of ctx.extra.scopes?.values() ?? []) ended(scope);
             sockets.delete(ctx.extra.socket);
-            if (sockets.size === 0) socketsByKey.delete(viewer.apiKeyId);
+            if (sockets.size === 0) socketsByKey.delete(socketKey);
           });
           return true;
         } catch (err) {

@@ -28,6 +28,8 @@ export function rateLimitSettings(limits: Config['limits']): RateLimitSettings {
  * so every API process shares the count; in this process otherwise, and as the fallback while Redis
  * is unreachable). A refusal is RATE_LIMITED with `retryAfterSeconds`, over HTTP (429) and WebSocket
  * alike; opening a subscription counts once. Root fields only: nested fields pay nothing.
+ * Not graphql-rate-limit: its 3.x depends on graphql-shield 7, which the lab dropped (it wraps every
+ * field, and its last release cannot load on Node 24), and it keeps no count across processes itself.
  */
 export function rateLimitRootFields(schema: GraphQLSchema, settings: RateLimitSettings, redis: Redis | null): void {
   const limiters = new Map<number, RateLimiterAbstract>();
@@ -44,7 +46,7 @@ export function rateLimitRootFields(schema: GraphQLSchema, settings: RateLimitSe
 
   const check = async (ctx: Context, field: string, perMinute: number, limiter: RateLimiterAbstract) => {
     try {
-      await limiter.consume(`${ctx.viewer.apiKeyId}:${field}`);
+      await limiter.consume(`${ctx.viewer.apiKeyId ?? ctx.viewer.subject}:${field}`);
     } catch (err) {
       if (!(err instanceof RateLimiterRes)) throw err;
       limitRefusals.inc({ limit: 'rate' });

@@ -60,6 +60,8 @@ type Documents = {
     "\n  query ExperimentRunMetrics($id: ID!, $first: Int) {\n    experiment(id: $id) {\n      id\n      runs(first: $first) {\n        nodes {\n          id\n          metrics(groupBy: [MODEL]) {\n            name\n            mean\n            count\n          }\n          metricSeries(name: \"latency_ms\") {\n            count\n          }\n        }\n      }\n    }\n  }\n": typeof types.ExperimentRunMetricsDocument,
     "\n  subscription WatchMetricPoints($runId: ID!, $names: [String!]) {\n    metricPoints(runId: $runId, names: $names) {\n      runId\n      taskId\n      modelId\n      promptVersionId\n      name\n      value\n      timestamp\n    }\n  }\n": typeof types.WatchMetricPointsDocument,
     "\n  subscription NarrowRunProgressSub($runId: ID!) {\n    runProgress(runId: $runId) {\n      __typename\n      ... on TaskUpdated {\n        sequence\n      }\n      ... on RunStatusChanged {\n        sequence\n        status\n      }\n    }\n  }\n": typeof types.NarrowRunProgressSubDocument,
+    "\n  mutation CreateExperimentWithToken {\n    createExperiment(input: { name: \"by a token\" }) {\n      id\n    }\n  }\n": typeof types.CreateExperimentWithTokenDocument,
+    "\n  query AuditOfTokens {\n    auditEvents(first: 1, action: \"createExperiment\") {\n      nodes {\n        actor {\n          id\n        }\n        actorName\n        outcome\n      }\n    }\n  }\n": typeof types.AuditOfTokensDocument,
     "\n  subscription WatchExperimentWhileShedding($id: ID!) {\n    experimentUpdated(id: $id) {\n      name\n    }\n  }\n": typeof types.WatchExperimentWhileSheddingDocument,
     "\n  mutation CreateExperimentBeforeShedding {\n    createExperiment(input: { name: \"watched while shedding\" }) {\n      id\n    }\n  }\n": typeof types.CreateExperimentBeforeSheddingDocument,
     "\n  query ViewerRoleLimited {\n    viewer {\n      role\n    }\n  }\n": typeof types.ViewerRoleLimitedDocument,
@@ -117,6 +119,8 @@ const documents: Documents = {
     "\n  query ExperimentRunMetrics($id: ID!, $first: Int) {\n    experiment(id: $id) {\n      id\n      runs(first: $first) {\n        nodes {\n          id\n          metrics(groupBy: [MODEL]) {\n            name\n            mean\n            count\n          }\n          metricSeries(name: \"latency_ms\") {\n            count\n          }\n        }\n      }\n    }\n  }\n": types.ExperimentRunMetricsDocument,
     "\n  subscription WatchMetricPoints($runId: ID!, $names: [String!]) {\n    metricPoints(runId: $runId, names: $names) {\n      runId\n      taskId\n      modelId\n      promptVersionId\n      name\n      value\n      timestamp\n    }\n  }\n": types.WatchMetricPointsDocument,
     "\n  subscription NarrowRunProgressSub($runId: ID!) {\n    runProgress(runId: $runId) {\n      __typename\n      ... on TaskUpdated {\n        sequence\n      }\n      ... on RunStatusChanged {\n        sequence\n        status\n      }\n    }\n  }\n": types.NarrowRunProgressSubDocument,
+    "\n  mutation CreateExperimentWithToken {\n    createExperiment(input: { name: \"by a token\" }) {\n      id\n    }\n  }\n": types.CreateExperimentWithTokenDocument,
+    "\n  query AuditOfTokens {\n    auditEvents(first: 1, action: \"createExperiment\") {\n      nodes {\n        actor {\n          id\n        }\n        actorName\n        outcome\n      }\n    }\n  }\n": types.AuditOfTokensDocument,
     "\n  subscription WatchExperimentWhileShedding($id: ID!) {\n    experimentUpdated(id: $id) {\n      name\n    }\n  }\n": types.WatchExperimentWhileSheddingDocument,
     "\n  mutation CreateExperimentBeforeShedding {\n    createExperiment(input: { name: \"watched while shedding\" }) {\n      id\n    }\n  }\n": types.CreateExperimentBeforeSheddingDocument,
     "\n  query ViewerRoleLimited {\n    viewer {\n      role\n    }\n  }\n": types.ViewerRoleLimitedDocument,
@@ -326,6 +330,14 @@ export function graphql(source: "\n  subscription WatchMetricPoints($runId: ID!,
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription NarrowRunProgressSub($runId: ID!) {\n    runProgress(runId: $runId) {\n      __typename\n      ... on TaskUpdated {\n        sequence\n      }\n      ... on RunStatusChanged {\n        sequence\n        status\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription NarrowRunProgressSub($runId: ID!) {\n    runProgress(runId: $runId) {\n      __typename\n      ... on TaskUpdated {\n        sequence\n      }\n      ... on RunStatusChanged {\n        sequence\n        status\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateExperimentWithToken {\n    createExperiment(input: { name: \"by a token\" }) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation CreateExperimentWithToken {\n    createExperiment(input: { name: \"by a token\" }) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditOfTokens {\n    auditEvents(first: 1, action: \"createExperiment\") {\n      nodes {\n        actor {\n          id\n        }\n        actorName\n        outcome\n      }\n    }\n  }\n"): (typeof documents)["\n  query AuditOfTokens {\n    auditEvents(first: 1, action: \"createExperiment\") {\n      nodes {\n        actor {\n          id\n        }\n        actorName\n        outcome\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -24,6 +24,7 @@ import { SecretBox } from '../../src/common/secret-box.js';
 import type { RoleName } from '../../src/modules/auth/viewer.js';
 import type { RateLimitSettings } from '../../src/server/rate-limits.js';
 import type { SheddingSettings } from '../../src/server/load-shedding.js';
+import type { JwtSettings } from '../../src/modules/auth/jwt.js';
 import { createLabServer, type LabServer } from '../../src/server/app.js';
 import { connectDatabase, type Database } from '../../src/storage/postgres.js';
 import { createLabPubSub } from '../../src/storage/pubsub.js';
@@ -104,6 +105,8 @@ export interface TestLabOptions {
   redis?: boolean;
   /** Rate limits per API key (off unless given: most tests call faster than a person would). */
   rateLimits?: RateLimitSettings;
+  /** Identity-provider tokens accepted beside API keys (off unless given). */
+  jwt?: JwtSettings;
   /** Load shedding bounds (off unless given). */
   shedding?: SheddingSettings;
   /** Where the lab reaches Redis when `redis` is set (a proxy of the test's own, to cut it off); default TEST_REDIS_URL. */
@@ -186,7 +189,7 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     ? new ClickHouseMetricStore(createClickHouse({ url: options.clickhouseUrl ?? clickhouse.url }), clickhouse.database)
     : new PostgresMetricStore(database.db);
   const metrics = { store: options.wrapMetrics?.(metricStore) ?? metricStore, writer: { flushMs: 50, ...options.metricWriter } };
-  const core = composeLab({ database, pubsub, logger, secrets, blobs: options.wrapBlobs?.(blobs) ?? blobs, uploads, execution, redis, metrics });
+  const core = composeLab({ database, pubsub, logger, secrets, blobs: options.wrapBlobs?.(blobs) ?? blobs, uploads, execution, redis, metrics, jwt: options.jwt ?? null });
   const server = await createLabServer(core, { production: false, wsKeepAliveMs: options.wsKeepAliveMs, rateLimits: options.rateLimits, shedding: options.shedding });
   url = await server.listen(0, '127.0.0.1');
   const worker = options.worker ? startWorker(core.jobs.filter((job) => options.jobs?.(job.name) ?? true), pubsub, logger) : null;

@@ -3,6 +3,7 @@ import type { ApiKeyRow } from '../../db/schema.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from './api-keys.js';
 import type { LabPubSub } from '../../storage/pubsub.js';
 import type { AuthRepo } from './auth.repo.js';
+import { looksLikeJwt, type JwtVerifier } from './jwt.js';
 import type { RoleName, Viewer } from './viewer.js';
 
 /** lastUsedAt is written at most once a minute per key, so reads do not turn into writes. */
@@ -26,6 +27,8 @@ export class AuthService {
   constructor(
     private readonly repo: AuthRepo,
     private readonly pubsub: LabPubSub,
+    /** Set when the lab accepts identity-provider tokens (LAB_JWT_*). */
+    private readonly jwt: JwtVerifier | null = null,
   ) {}
 
   /** Resolves `Bearer <key>` (HTTP header or graphql-ws connectionParams) to a viewer, or throws UNAUTHENTICATED. */
@@ -35,6 +38,7 @@ export class AuthService {
     }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization.trim());
     if (!match) throw unauthenticated('The Authorization value must be "Bearer <api key>".');
+    if (this.jwt && looksLikeJwt(match[1]!)) return this.jwt.verify(match[1]!);
     const row = await this.repo.byHash(hashApiKey(match[1]!));
     if (!row) throw unauthenticated(`This API key is not valid. ${HOW_TO_GET_A_KEY}`);
     assertNotRevoked(row);
@@ -47,6 +51,10 @@ export class AuthService {
 
   /** Checks again that the key a long-lived connection authenticated with is still valid. */
   async recheck(viewer: Viewer): Promise<void> {
+    if (viewer.apiKeyId === null) {
+      if (viewer.expiresAt != null && viewer.expiresAt <= Date.now()) throw unauthenticated('The token has expired; sign in again and reconnect.');
+      return;
+    }
     const [row] = await this.repo.byIds(viewer.projectId, [viewer.apiKeyId]);
     if (!row) throw unauthenticated(`This API key no longer exists. ${HOW_TO_GET_A_KEY}`);
     assertNotRevoked(row);

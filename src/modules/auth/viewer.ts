@@ -7,9 +7,12 @@ export type RoleName = (typeof roles)[number];
 export interface Viewer {
   projectId: string;
   role: RoleName;
-  apiKeyId: string;
-  /** Shown in audit and logs: `api-key:<name>`. */
+  /** Null for a signed-in token (JWT). */
+  apiKeyId: string | null;
+  /** Shown in audit and logs: `api-key:<name>`, or `jwt:<sub>`. */
   subject: string;
+  /** When a token stops being valid (ms since the epoch); null for an API key (revoked instead). */
+  expiresAt?: number | null;
 }
 
 export function hasRole(viewer: Viewer, needed: RoleName): boolean {

@@ -8,6 +8,10 @@ export class ProjectsService {
     return this.repo.insert(name.trim());
   }
 
+  async exists(id: string): Promise<boolean> {
+    return (await this.repo.byIds([id])).length > 0;
+  }
+
   /** The oldest project of that name, or a new one: how `dev` and `api-key create --project` find theirs. */
   async findOrCreate(name: string): Promise<ProjectRow> {
     return (await this.repo.byName(name.trim())) ?? this.create(name);
