@@ -83,6 +83,8 @@ export const configSchema = z.object({
     LAB_PROVIDER_TIMEOUT_MS: int(120_000, 100, 3_600_000),
     /** Tries of one call (the first included) on 429, 5xx, timeouts and connection errors. */
     LAB_PROVIDER_MAX_ATTEMPTS: int(5, 1, 20),
+    /** On SIGTERM, calls in flight may finish for this long before their tasks are given back (keep it under the pod's grace period). */
+    LAB_WORKER_STOP_GRACE_SECONDS: int(20, 0, 3_600),
   }),
   limits: z.object({
     /** Calls per API key per minute of each root query field (0: no limit). */

@@ -180,7 +180,8 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
   const redis = options.redis ? new Redis(redisUrl) : null;
   redis?.on('error', () => {}); // a test that cuts Redis off sees the retries in the lab's own clients' logs
   const execution = executionSettings(configSchema.shape.worker.parse({}), {
-    executor: options.execution?.executor,
+    // Stopping a test lab waits at most 1 s for calls in flight (production: LAB_WORKER_STOP_GRACE_SECONDS).
+    executor: { stopGraceMs: 1_000, ...options.execution?.executor },
     policy: { initialDelayMs: 20, maxDelayMs: 500, timeoutMs: 5_000, halfOpenAfterMs: 1_000, ...options.execution?.policy },
   });
   const clickhouse = options.metrics === 'clickhouse' ? await ownClickHouse() : null;

@@ -17,6 +17,7 @@ export function executionSettings(config: Config['worker'], overrides: { executo
       maxTaskAttempts: 10,
       flushMs: 20,
       flushSize: 200,
+      stopGraceMs: config.LAB_WORKER_STOP_GRACE_SECONDS * 1000,
       ...overrides.executor,
     },
     policy: {

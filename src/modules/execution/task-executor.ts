@@ -25,6 +25,8 @@ export interface ExecutorSettings {
   /** Outcomes are written together every this many ms, or at once when flushSize are waiting. */
   flushMs: number;
   flushSize: number;
+  /** On stop, calls in flight may finish for this long; then the rest are aborted and their tasks given back. */
+  stopGraceMs: number;
 }
 
 /** Why a call in flight was aborted. */
@@ -81,6 +83,7 @@ export class TaskExecutor implements Job {
   /** Tasks whose call ended here and whose outcome is not written yet. */
   private readonly unsettled = new Map<string, string>();
   private renewTimer: NodeJS.Timeout | null = null;
+  private graceTimer: NodeJS.Timeout | null = null;
   private cancelListener: AsyncIterator<unknown> | null = null;
   private workListener: AsyncIterator<unknown> | null = null;
 
@@ -138,18 +141,39 @@ export class TaskExecutor implements Job {
     signal?.addEventListener(
       'abort',
       () => {
-        for (const entry of this.held.values()) entry.controller.abort(new StopReason('stopping'));
+        this.stopping();
         this.wakeForWork();
       },
       { once: true },
     );
   }
 
-  /** Gives back every claim (the calls are aborted), writes what is pending, and stops the timers. */
+  /**
+   * On stop: tasks claimed ahead are given back at once; calls in flight may finish within the grace
+   * period (their leases still renewed, their outcomes written), then the rest are aborted and given back.
+   */
+  private stopping(): void {
+    if (this.graceTimer) return;
+    const stop = new StopReason('stopping');
+    for (const entry of this.ready.splice(0)) {
+      entry.controller.abort(stop);
+      void this.execute(entry);
+    }
+    const abortAll = () => {
+      for (const entry of this.held.values()) entry.controller.abort(stop);
+      this.wakeSlots();
+    };
+    this.graceTimer = setTimeout(abortAll, this.settings.stopGraceMs);
+    if (this.held.size > 0) this.logger.info({ inFlight: this.held.size, graceMs: this.settings.stopGraceMs }, 'stopping: calls in flight may finish within the grace period');
+  }
+
+  /** Stops as `stopping` says, waits until no task is held, writes what is pending, and stops the timers. */
   private async drain(): Promise<void> {
-    for (const entry of this.held.values()) entry.controller.abort(new StopReason('stopping'));
+    this.stopping();
     while (this.held.size > 0) await this.nextSlot(1_000, true);
     await this.flush();
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
     if (this.renewTimer) clearInterval(this.renewTimer);
     this.renewTimer = null;
     await this.cancelListener?.return?.();
