@@ -105,6 +105,12 @@ export const configSchema = z.object({
       )
       .transform((v) => Object.fromEntries(v.split(',').map((pair) => pair.split('=').map((part) => part.trim())).map(([field, n]) => [field!, Number(n)]))),
   }),
+  observability: z.object({
+    /** Traces are exported over OTLP/HTTP to this collector (the exporter adds /v1/traces); unset, tracing is off. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: url('http://otel-collector:4318', HTTP),
+    /** The service name on every span; default llm-lab-<command>. */
+    OTEL_SERVICE_NAME: optionalString,
+  }),
   jwt: z.object({
     /** Sign-in with identity-provider tokens beside API keys, when LAB_JWT_JWKS_URL or LAB_JWT_SECRET is set. */
     LAB_JWT_ISSUER: optionalString,

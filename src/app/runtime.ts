@@ -14,6 +14,7 @@ import { createLabServer, type LabServer } from '../server/app.js';
 import { rateLimitSettings } from '../server/rate-limits.js';
 import { sheddingSettings } from '../server/load-shedding.js';
 import { jwtSettings } from '../modules/auth/jwt.js';
+import { shutdownTracing } from '../observability/tracing.js';
 import { serveMetrics } from '../observability/metrics.js';
 import { LocalBlobStore, S3BlobStore, type BlobStore } from '../storage/blobs/index.js';
 import { startEmbeddedPostgres } from '../storage/embedded-postgres.js';
@@ -110,6 +111,8 @@ export async function startRuntime(config: Config, logger: Logger, options: { mo
   const stop = async () => {
     for (const fn of stops.reverse()) await fn().catch((err) => logger.warn({ err }, 'while stopping'));
   };
+  // Tracing started in src/main.ts, before the modules it instruments loaded; its spans are exported last.
+  stops.push(shutdownTracing);
   try {
     let databaseUrl = config.postgres.DATABASE_URL;
     let afterCrash = false;

@@ -186,6 +186,8 @@ export const runs = pgTable(
     sampleLimit: integer('sample_limit'),
     /** The run whose unsucceeded tasks this one re-runs (retryRun). */
     retryOfRunId: uuid('retry_of_run_id'),
+    /** The W3C traceparent of the request that started it, when tracing: workers link its tasks' spans to it. */
+    traceParent: text('trace_parent'),
     error: text('error'),
     // Task counters and usage, moved by the same statements that move the tasks (exactly once: see tasks.repo.ts).
     totalTasks: integer('total_tasks').notNull().default(0),

@@ -1,4 +1,5 @@
 import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { traceFields } from './tracing.js';
 
 /**
  * Fields that hold a secret wherever a line carries them: keys and secrets, authorization
@@ -44,6 +45,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     level,
     base: { service: 'llm-lab' },
     serializers: { err: serializeError },
+    // The trace and span of the line, when tracing is on: a log line leads to its trace.
+    mixin: traceFields,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     hooks: {
       // `logger.error(err)` makes the error's message the line's `msg`: clean it like the error.

@@ -1,6 +1,7 @@
 import type { ApolloServerOptionsWithGateway } from '@apollo/server';
-import { GraphQLError, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { inSpan, tracingEnabled } from '../observability/tracing.js';
 
 type Gateway = ApolloServerOptionsWithGateway<never>['gateway'];
 
@@ -45,8 +46,13 @@ export function compiledExecution(schema: GraphQLSchema): Gateway {
         executor: async ({ document, operationName, request, context }) => {
           const operation = compile(document, operationName);
           if (!isCompiledQuery(operation)) return operation;
-          const result = (await operation.query(undefined, context, request.variables ?? {})) as ExecutionResult;
-          return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
+          const run = async () => {
+            const result = (await operation.query(undefined, context, request.variables ?? {})) as ExecutionResult;
+            return result.errors ? { ...result, errors: result.errors.map(asGraphQLError) } : result;
+          };
+          if (!tracingEnabled()) return run();
+          const type = getOperationAST(document, operationName)?.operation ?? 'query';
+          return inSpan(`graphql.execute ${operationName ?? type}`, { 'graphql.operation.name': operationName ?? '', 'graphql.operation.type': type }, run);
         },
       };
     },

@@ -6,6 +6,7 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import * as schema from '../db/schema.js';
 import { packageRoot } from '../common/package-root.js';
+import { traceStatements, tracingEnabled } from '../observability/tracing.js';
 
 export type Db = PostgresJsDatabase<typeof schema>;
 /** An open transaction; repos take it wherever they take a Db. */
@@ -60,6 +61,7 @@ export function connectDatabase(url: string, options: DatabaseOptions = {}): Dat
     onnotice: () => {},
     debug: options.onQuery ? (_connection, query) => options.onQuery!(query) : undefined,
   });
+  if (tracingEnabled()) traceStatements(sql);
   return { sql, db: drizzle(sql, { schema }), close: () => sql.end({ timeout: 5 }) };
 }
 

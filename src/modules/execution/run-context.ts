@@ -42,6 +42,8 @@ export class RunContext {
   readonly evaluators: ExecEvaluator[] = [];
   readonly projectId: string;
   readonly experimentId: string;
+  /** The request that started the run, for the links of its tasks' spans. */
+  readonly traceParent: string | null;
   private readonly prompts = new Map<string, PromptVersionSnapshot>();
   private readonly writer = new Mustache.Writer();
 
@@ -52,6 +54,7 @@ export class RunContext {
   ) {
     this.projectId = snapshot.projectId;
     this.experimentId = snapshot.experimentId;
+    this.traceParent = snapshot.traceParent;
     for (const m of snapshot.models) this.models.set(m.id, execModel(m, secrets));
     for (const p of snapshot.promptVersions) this.prompts.set(p.id, p);
     for (const e of snapshot.evaluators) {

@@ -13,6 +13,7 @@ import { TasksRepo, type RunEventJson, type CandidateTask, type OutcomeStatus, t
 import { costUsd, RunContext, type RenderedPrompt } from './run-context.js';
 import type { TaskScorer } from './scoring.js';
 import { providerCallDuration, providerCalls, tasksFinished } from '../../observability/metrics.js';
+import { inSpan, linkTo, tracingEnabled } from '../../observability/tracing.js';
 
 export interface ExecutorSettings {
   /** Calls this process keeps in flight across all runs. */
@@ -334,7 +335,9 @@ export class TaskExecutor implements Job {
     const base = { id: task.id, attempt, reservedUsd: pick.reservedUsd, renderedPrompt: pick.rendered?.prompt ?? null };
     let outcome: TaskOutcome | null;
     try {
-      outcome = await this.call(context, pick, attempt, controller.signal, base);
+      outcome = tracingEnabled()
+        ? await inSpan('task', { 'lab.run.id': context.runId, 'lab.task.id': task.id, 'lab.task.attempt': attempt }, () => this.call(context, pick, attempt, controller.signal, base), linkTo(context.traceParent))
+        : await this.call(context, pick, attempt, controller.signal, base);
     } catch (err) {
       outcome = this.outcomeOfError(err, controller.signal, base, task.id);
     }
@@ -362,7 +365,9 @@ export class TaskExecutor implements Job {
       const started = performance.now();
       let outcome = 'error';
       try {
-        const answer = await model.client.complete({ system: rendered.system, prompt: rendered.prompt, signal: attemptSignal });
+        const answer = await inSpan('provider.call', { 'lab.provider': labels.provider, 'lab.model': labels.model }, () =>
+          model.client.complete({ system: rendered.system, prompt: rendered.prompt, signal: attemptSignal }),
+        );
         outcome = 'ok';
         return answer;
       } finally {

@@ -10,6 +10,7 @@ import type { PromptsService } from '../prompts/prompts.service.js';
 import type { RunsRepo } from './runs.repo.js';
 import { publishRunEvents, runEventStream } from './run-events.js';
 import type { RunEventJson, TasksRepo } from './tasks.repo.js';
+import { currentTraceParent } from '../../observability/tracing.js';
 
 export interface EvaluatorSpec {
   kind: EvaluatorKind;
@@ -147,6 +148,7 @@ export class RunsService {
         sampleLimit: spec.sampleLimit ?? null,
         totalTasks: rows.length * perRow,
         queuedTasks: rows.length * perRow,
+        traceParent: currentTraceParent(),
       });
       await repo.insertSnapshot(inserted.id, snapshot.models, snapshot.promptVersions, judges);
       await repo.insertRows(inserted.id, rows);
@@ -218,6 +220,7 @@ export class RunsService {
         retryOfRunId: original.id,
         totalTasks: unsucceeded,
         queuedTasks: unsucceeded,
+        traceParent: currentTraceParent(),
       });
       await repo.copyUnsucceeded(original.id, inserted.id);
       return { run: inserted, event };

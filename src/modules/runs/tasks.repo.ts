@@ -33,6 +33,7 @@ export type RunSnapshot = {
   promptVersions: PromptVersionSnapshot[];
   judges: Record<string, ModelSnapshot>;
   evaluators: RunRow['evaluators'];
+  traceParent: string | null;
 };
 
 /** A task that may be claimed, with the dataset row it runs on. */
@@ -190,7 +191,8 @@ export class TasksRepo extends Repo {
   /** What a worker needs to run the run's tasks: the frozen snapshot, the evaluators, and where the run belongs. */
   async snapshot(runId: string): Promise<RunSnapshot | undefined> {
     const [row] = await this.db.execute<RunSnapshot>(
-      sql`select s.models, s.prompt_versions as "promptVersions", s.judges, r.evaluators, r.project_id as "projectId", r.experiment_id as "experimentId"
+      sql`select s.models, s.prompt_versions as "promptVersions", s.judges, r.evaluators, r.project_id as "projectId", r.experiment_id as "experimentId",
+          r.trace_parent as "traceParent"
         from run_snapshots s join runs r on r.id = s.run_id where s.run_id = ${runId}`,
     );
     return row;
