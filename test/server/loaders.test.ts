@@ -6,6 +6,7 @@ import { RunStatus, TaskStatus } from '../../src/modules/runs/runs.types.js';
 import type { TaskPageArgs } from '../../src/modules/runs/tasks.repo.js';
 import type { Loaders } from '../../src/app/modules.js';
 import { ArtifactsRepo } from '../../src/modules/artifacts/artifacts.repo.js';
+import { AuditRepo } from '../../src/modules/audit/audit.repo.js';
 import { AuthRepo } from '../../src/modules/auth/auth.repo.js';
 import { DatasetsRepo } from '../../src/modules/datasets/datasets.repo.js';
 import { ExperimentsRepo } from '../../src/modules/experiments/experiments.repo.js';
@@ -102,6 +103,7 @@ const MISSING = '00000000-0000-4000-8000-000000000000';
 const createRepos = (db: Db) => ({
   projects: new ProjectsRepo(db),
   auth: new AuthRepo(db),
+  audit: new AuditRepo(db),
   experiments: new ExperimentsRepo(db),
   models: new ModelsRepo(db),
   prompts: new PromptsRepo(db),
@@ -137,6 +139,13 @@ const BY_ID = {
     owner: 'project_id',
     load: (l, ids) => l.apiKeyById.loadMany(ids),
     one: (r, projectId, id) => r.auth.byIds(projectId, [id]),
+  },
+  auditEventById: {
+    type: 'AuditEvent',
+    table: 'audit_events',
+    owner: 'project_id',
+    load: (l, ids) => l.auditEventById.loadMany(ids),
+    one: (r, projectId, id) => r.audit.byIds(projectId, [id]),
   },
   experimentById: {
     type: 'Experiment',
@@ -369,6 +378,7 @@ describe('each loader answers like an unbatched query, in key order, with an Err
     Object.assign(mine, {
       projectById: [me],
       apiKeyById: await ids(sql`select id from api_keys where project_id = ${me} order by created_at`),
+      auditEventById: await ids(sql`select id from audit_events where project_id = ${me} order by created_at, id`),
       experimentById: [...myExperiments, ...(await ids(sql`select id from experiments where project_id = ${me} order by created_at desc limit 6`))],
       modelById: await ids(sql`select id from models where project_id = ${me} order by name`),
       promptById: myPrompts,
@@ -382,6 +392,7 @@ describe('each loader answers like an unbatched query, in key order, with an Err
     Object.assign(theirs, {
       projectById: they,
       apiKeyById: (await ids(sql`select id from api_keys where project_id = ${they}`))[0]!,
+      auditEventById: await insert('audit_events', { project_id: they, actor_name: 'api-key:theirs', action: 'createModel', target_ids: [], outcome: 'OK', request_id: 'r' }),
       experimentById: theirExperiment,
       modelById: theirModel,
       promptById: rowId(theirPrompt.id),
