@@ -76,6 +76,7 @@ program
     const lines = [
       '',
       'LLM Research Lab is running (dev mode).',
+      `  Console: ${runtime.url!}/ (sign in with the admin API key below)`,
       `  GraphQL (HTTP and WebSocket): ${graphqlUrl}`,
       `  Database: ${runtime.embedded ? `embedded PostgreSQL in ${resolve(config.lab.LAB_DATA_DIR, 'postgres')} (${redactUrlSecrets(runtime.databaseUrl)}; password in ${resolve(config.lab.LAB_DATA_DIR, 'postgres-password')})` : 'DATABASE_URL'}`,
       `  Files: ${config.s3.S3_BUCKET ? `S3 bucket ${config.s3.S3_BUCKET}` : `${resolve(config.lab.LAB_DATA_DIR, 'blobs')}, served by this server`}`,

@@ -27,6 +27,7 @@ import { subscriptionEventsSent, subscriptionsOpen, wsSockets } from '../observa
 import { buildLabSchema } from './schema.js';
 import { assertOperationWithinLimits, limitsPlugin, parseOperation, parseOptions, validationRules, withoutSuggestions } from './security.js';
 import { createLocalBlobRouter, LocalBlobStore } from '../storage/blobs/index.js';
+import { consoleRouter } from './console.js';
 
 export interface LabServer {
   httpServer: Server;
@@ -334,6 +335,8 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
       },
     }),
   );
+
+  app.use(consoleRouter());
 
   // Whatever no route answered, and every error Express itself meets (malformed JSON, a body over the
   // limit, a malformed URL): JSON with a code and the request id, never Express's HTML page.
