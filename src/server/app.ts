@@ -26,7 +26,7 @@ import { createLoadShedder, type SheddingSettings } from './load-shedding.js';
 import { subscriptionEventsSent, subscriptionsOpen, wsSockets } from '../observability/metrics.js';
 import { buildLabSchema } from './schema.js';
 import { assertOperationWithinLimits, limitsPlugin, parseOperation, parseOptions, validationRules, withoutSuggestions } from './security.js';
-import { createLocalBlobRouter, LocalBlobStore } from '../storage/blobs/index.js';
+import { createLocalBlobRouter, LocalBlobStore, type BlobStore } from '../storage/blobs/index.js';
 import { consoleRouter } from './console.js';
 
 export interface LabServer {
@@ -112,6 +112,13 @@ function refuseNonGraphQL(req: Request, res: Response, next: NextFunction): void
     }
   }
   next();
+}
+
+/** Where browsers send presigned uploads when the blob store is not this server: the origin its URLs name (signing needs no network). */
+async function uploadOrigins(blobs: BlobStore): Promise<string[]> {
+  if (blobs instanceof LocalBlobStore) return [];
+  const { url } = await blobs.presignGet({ key: 'console/origin-probe', expiresInSeconds: 60 });
+  return [new URL(url).origin];
 }
 
 export async function createLabServer(lab: Lab, options: LabServerOptions): Promise<LabServer> {
@@ -336,7 +343,7 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
     }),
   );
 
-  app.use(consoleRouter());
+  app.use(consoleRouter(undefined, { connectSources: await uploadOrigins(blobs) }));
 
   // Whatever no route answered, and every error Express itself meets (malformed JSON, a body over the
   // limit, a malformed URL): JSON with a code and the request id, never Express's HTML page.

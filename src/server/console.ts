@@ -15,14 +15,15 @@ const HOST = /^[\w.-]+(:\d{1,5})?$|^\[[\da-f:.]+\](:\d{1,5})?$/i;
  * through the CSSOM, which style-src does not govern), and connections only to this origin: HTTP for GraphQL and the
  * local blob store, and its WebSocket for subscriptions, named explicitly for browsers that do not read 'self' as ws.
  */
-function contentSecurityPolicy(host: string | undefined): string {
+function contentSecurityPolicy(host: string | undefined, connectSources: readonly string[]): string {
   const ws = host && HOST.test(host) ? ` ws://${host} wss://${host}` : '';
+  const others = connectSources.map((source) => ` ${source}`).join('');
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    `connect-src 'self'${ws}`,
+    `connect-src 'self'${ws}${others}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
@@ -30,8 +31,8 @@ function contentSecurityPolicy(host: string | undefined): string {
   ].join('; ');
 }
 
-function securityHeaders(req: Request, res: Response): void {
-  res.setHeader('Content-Security-Policy', contentSecurityPolicy(req.headers.host));
+function securityHeaders(req: Request, res: Response, connectSources: readonly string[]): void {
+  res.setHeader('Content-Security-Policy', contentSecurityPolicy(req.headers.host, connectSources));
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');
@@ -48,11 +49,13 @@ const isRead = (req: Request) => req.method === 'GET' || req.method === 'HEAD';
  * (never cached, so a new build is picked up), every response under a strict CSP. Mounted after the API's routes;
  * whatever it does not serve goes on to the lab's 404.
  */
-export function consoleRouter(dir: string = CONSOLE_DIR): Router {
+export function consoleRouter(dir: string = CONSOLE_DIR, options: { connectSources?: readonly string[] } = {}): Router {
+  // Other origins the console sends to: the object store its presigned uploads go to, when it is not this server.
+  const connectSources = options.connectSources ?? [];
   const router = express.Router();
   const index = join(dir, 'index.html');
   router.use((req: Request, res: Response, next: NextFunction) => {
-    if (isRead(req)) securityHeaders(req, res);
+    if (isRead(req)) securityHeaders(req, res, connectSources);
     next();
   });
   router.use('/assets', express.static(join(dir, 'assets'), { immutable: true, maxAge: '1y', index: false }));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleRouter } from '../../src/server/console.js';
+import { useTestLab } from '../helpers/lab.js';
 
 /** The router over a folder of the test's own, in front of a 404 like the lab's. */
 async function serve(dir: string): Promise<{ url: string; server: Server }> {
@@ -87,5 +88,18 @@ describe('the console router', () => {
     const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
     expect(body.errors[0]!.message).toContain('npm run build');
     expect(body.errors[0]!.extensions.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('the console served by a lab whose files are in S3', () => {
+  const t = useTestLab('VIEWER', { blobs: 's3' });
+
+  it('lets the browser upload to the bucket\'s origin, and to nothing else', async () => {
+    const res = await fetch(`${t.lab.url}/`, { headers: { accept: 'text/html' } });
+    const csp = res.headers.get('content-security-policy')!;
+    const upload = (await t.lab.blobs.presignPut({ key: 'console/probe', sizeBytes: 1, contentType: 'text/plain' })).url;
+    const connect = csp.split('; ').find((d) => d.startsWith('connect-src '))!;
+    expect(connect.split(' ')).toContain(new URL(upload).origin);
+    expect(connect.split(' ').filter((s) => s.startsWith('http'))).toEqual([new URL(upload).origin]);
   });
 });
