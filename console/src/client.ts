@@ -24,6 +24,8 @@ export function createLabClient(apiKey: string): LabClient {
     lazy: true,
     // A restarted server closes with 1001; keep trying for minutes, at most 5 s apart, so live pages resume on their own.
     retryAttempts: 60,
+    // graphql-ws retries only close events by default; a server still restarting refuses the connection (an error event) and must be retried too.
+    shouldRetry: () => true,
     retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 5_000) + Math.random() * 500)),
   });
   const urql = new Client({

@@ -197,9 +197,14 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
           });
           return true;
         } catch (err) {
-          if (!(err instanceof DomainError)) logger.error({ err }, 'graphql-ws authentication failed');
-          // A close reason holds at most 123 bytes.
-          ctx.extra.socket.close(CloseCode.Unauthorized, err instanceof DomainError ? err.message.slice(0, 120) : 'Unauthorized');
+          if (err instanceof DomainError) {
+            // A close reason holds at most 123 bytes.
+            ctx.extra.socket.close(CloseCode.Unauthorized, err.message.slice(0, 120));
+          } else {
+            // Not the key's fault (the database is unreachable, the server is stopping): 1013 Try Again Later, which clients retry.
+            logger.error({ err }, 'graphql-ws authentication failed');
+            ctx.extra.socket.close(1013, 'The server could not check the key now; try again.');
+          }
           return false;
         }
       },

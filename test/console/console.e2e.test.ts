@@ -1,17 +1,21 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { GraphQLClient } from 'graphql-request';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../helpers/fake-llm-server.js';
-import { createLabServer, type LabServer } from '../../src/server/app.js';
-import { startTestLab, type TestLab, type TestProject } from '../helpers/lab.js';
+import { httpClient, ownDatabase } from '../helpers/lab.js';
 import { CancelRun, RetryRun } from '../helpers/operations.js';
+import { waitForProcess } from '../helpers/process.js';
 
 /**
- * The console in Debian's headless Chromium (driven by playwright-core) against a real lab with an
- * in-process worker and the fake LLM provider: what a researcher does, page by page.
+ * The console in Debian's headless Chromium (driven by playwright-core) against a real `llm-lab dev`
+ * process (its own database, in-process worker) and the fake LLM provider: what a researcher does,
+ * page by page.
  */
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -24,13 +28,57 @@ const DATASET = Object.entries(CAPITALS)
   .map(([country, capital]) => JSON.stringify({ input: { country }, expected: capital }))
   .join('\n');
 
-let lab: TestLab;
-let project: TestProject;
+const MAIN = join(ROOT, 'src', 'main.ts');
+
+/** `llm-lab dev` as `npm start` runs it, on a database and data folder of the test's own. */
+const lab = { url: '', env: {} as Record<string, string>, process: null as ChildProcess | null, drop: async () => {}, dataDir: '' };
+let project: { key: string; client: GraphQLClient; keyWithRole(role: 'VIEWER'): Promise<{ key: string }> };
 let fake: FakeLlmServer;
 let browser: Browser;
-/** The API server started in place of the lab's own by the restart test. */
-let restarted: LabServer | null = null;
 const cspViolations: string[] = [];
+
+function llmLab(args: string[]): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...lab.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.on('data', (chunk) => (text += chunk));
+  child.stderr!.on('data', (chunk) => (text += chunk));
+  return { child, output: () => text };
+}
+
+async function startDev(): Promise<void> {
+  const { child, output } = llmLab(['dev']);
+  lab.process = child;
+  await waitForProcess('llm-lab dev to serve', child, () => (output().includes('LLM Research Lab is running') ? true : undefined), output, 120_000);
+}
+
+async function stopDev(): Promise<void> {
+  const child = lab.process;
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** A key of a project of the test's own (not the demo's), made as an operator would, with the CLI. */
+async function createKey(role: 'ADMIN' | 'VIEWER'): Promise<string> {
+  const { child, output } = llmLab(['api-key', 'create', '--name', `console e2e ${role.toLowerCase()}`, '--role', role, '--project', 'console e2e']);
+  let stdout = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`api-key create failed: ${output()}`);
+  return stdout.trim();
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -44,9 +92,24 @@ beforeAll(async () => {
     latencyMs: 60,
     reply: (prompt, model) => (model === 'fake-good' ? (Object.entries(CAPITALS).find(([country]) => prompt.includes(country))?.[1] ?? '?') : 'I do not know'),
   });
-  // Files over 6 MiB go in parts of 5 MiB (the smallest S3 allows), so the multipart path runs too.
-  lab = await startTestLab({ worker: true, uploads: { multipartThresholdBytes: 6 * 1024 ** 2, partSizeBytes: 5 * 1024 ** 2 } });
-  project = await lab.newProject('ADMIN');
+  const database = await ownDatabase();
+  lab.drop = database.drop;
+  lab.dataDir = mkdtempSync(join(tmpdir(), 'console-e2e-'));
+  const port = await freePort();
+  lab.url = `http://127.0.0.1:${port}`;
+  lab.env = {
+    DATABASE_URL: database.url,
+    LAB_DATA_DIR: lab.dataDir,
+    PORT: String(port),
+    // Files over 6 MiB go in parts of 5 MiB (the smallest S3 allows), so the multipart path runs too.
+    LAB_MULTIPART_THRESHOLD_BYTES: String(6 * 1024 ** 2),
+    LAB_MULTIPART_PART_BYTES: String(5 * 1024 ** 2),
+    // The restart test stops the process mid-run: its calls in flight get 1 s, the rest is given back.
+    LAB_WORKER_STOP_GRACE_SECONDS: '1',
+  };
+  await startDev();
+  const adminKey = await createKey('ADMIN');
+  project = { key: adminKey, client: httpClient(`${lab.url}/graphql`, adminKey), keyWithRole: async (role) => ({ key: await createKey(role) }) };
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -56,8 +119,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await restarted?.stop();
-  await lab?.close();
+  await stopDev();
+  await lab.drop();
+  if (lab.dataDir) rmSync(lab.dataDir, { recursive: true, force: true });
   await fake?.close();
 });
 
@@ -291,13 +355,11 @@ describe('the research console', () => {
     page.on('framenavigated', (frame) => frame === page.mainFrame() && navigations.push(frame.url()));
     await poll(async () => Number(await page.getByTestId('count-succeeded').textContent())).toBeGreaterThan(4);
 
-    // The API process goes away (its sockets close with 1001) while the worker goes on; another takes its port.
-    const port = Number(new URL(lab.url).port);
-    await lab.server.stop();
+    // `llm-lab dev` stops (Ctrl-C: its sockets close with 1001, its worker gives back what it holds) and starts again.
+    await stopDev();
     await poll(() => page.getByText('Connecting for live updates…').count()).toBe(1);
     expect(Number(await page.getByTestId('count-succeeded').textContent())).toBeLessThan(120);
-    restarted = await createLabServer(lab.core, { production: false });
-    await restarted.listen(port, '127.0.0.1');
+    await startDev();
 
     await poll(() => page.getByTestId('count-succeeded').textContent(), 60_000).toBe('120');
     await poll(() => page.getByTestId('task-count').textContent()).toContain('120 of 120 tasks seen');

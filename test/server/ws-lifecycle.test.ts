@@ -44,4 +44,23 @@ describe('graphql-ws connections', () => {
     await lab.close();
     expect(await closed).toEqual({ code: 1001, reason: 'Going away' });
   });
+
+  it('closes with 1013 (try again later), not 4401, when the key cannot be checked for a reason not the client\'s', async () => {
+    const lab = await startTestLab();
+    try {
+      const { key } = await lab.newProject('VIEWER');
+      const authenticate = lab.services.auth.authenticate;
+      lab.services.auth.authenticate = async () => {
+        throw new Error('the database is unreachable');
+      };
+      const socket = new WebSocket(lab.wsUrl, 'graphql-transport-ws');
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } }));
+      expect(await closed).toEqual({ code: 1013, reason: 'The server could not check the key now; try again.' });
+      lab.services.auth.authenticate = authenticate;
+    } finally {
+      await lab.close();
+    }
+  });
 });
