@@ -36,6 +36,8 @@ let project: { key: string; client: GraphQLClient; keyWithRole(role: 'VIEWER'): 
 let fake: FakeLlmServer;
 let browser: Browser;
 const cspViolations: string[] = [];
+/** Uncaught errors in any page: a page that throws is a defect even when the boundary shows it. */
+const pageErrors: string[] = [];
 
 function llmLab(args: string[]): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
@@ -132,6 +134,7 @@ async function newPage(): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
     if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
   });
@@ -280,6 +283,9 @@ describe('the research console', () => {
     await poll(() => page.getByTestId('task-row').count()).toBe(6);
     expect(await page.getByTestId('task-count').textContent()).toContain('6 of 6 tasks seen');
     expect(navigations).toEqual([]);
+    // Each model's mean with its 95% CI and percentiles, drawn from Run.metrics: exact_match is 1 for every task.
+    const exactMatch = page.getByTestId('run-metrics').locator('tr', { hasText: 'exact_match' }).getByRole('img');
+    await poll(async () => ((await exactMatch.count()) === 1 ? exactMatch.getAttribute('aria-label') : null)).toBe('mean 1, 95% CI 1 to 1, p50/p90/p99 1, 1, 1');
 
     await page.getByRole('button', { name: /^Open task row 0 / }).click();
     await poll(() => page.getByTestId('task-detail').textContent()).toContain('What is the capital of Peru?');
@@ -369,7 +375,8 @@ describe('the research console', () => {
     await page.context().close();
   }, 120_000);
 
-  it('met no Content-Security-Policy violation on any page', () => {
+  it('met no Content-Security-Policy violation and no uncaught error on any page', () => {
     expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
   });
 });

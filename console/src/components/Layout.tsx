@@ -1,5 +1,6 @@
 import { NavLink, Outlet } from 'react-router';
 import { useCan, useSession } from '../session';
+import { PageErrorBoundary } from './PageErrorBoundary';
 
 export function Layout() {
   const { viewer, signOut } = useSession();
@@ -24,7 +25,9 @@ export function Layout() {
         </button>
       </header>
       <main id="main">
-        <Outlet />
+        <PageErrorBoundary>
+          <Outlet />
+        </PageErrorBoundary>
       </main>
     </div>
   );

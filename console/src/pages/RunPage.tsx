@@ -186,7 +186,7 @@ function RunView({ run }: { run: Run }) {
       </div>
 
       <h2>Metrics</h2>
-      <RunMetricsTable runId={run.id} refreshKey={`${status}:${Math.floor(progress.fraction * 10)}`} />
+      <RunMetricsTable runId={run.id} refreshKey={`${status}:${Math.floor(progress.fraction * 10)}`} succeeded={progress.succeeded} />
       <MetricChart runId={run.id} live={live} metricNames={['latency_ms', ...run.evaluators.map((e) => e.name)]} models={run.models} />
 
       <h2>Tasks</h2>
