@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +9,7 @@ import { LocalBlobStore } from '../../src/storage/blobs/index.js';
 import { httpClient, ownDatabase, startTestLab } from '../helpers/lab.js';
 import { CompleteDatasetUpload, CreateDataset, CreateDatasetUpload, CreateExperiment, DemoRunInputs, GetDatasetVersion, ListExperiments, StartRun, ViewerQuery } from '../helpers/operations.js';
 import { waitForRun } from '../helpers/runs.js';
-import { waitForProcess } from '../helpers/process.js';
+import { freePort, waitForProcess } from '../helpers/process.js';
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname;
 
@@ -29,15 +28,6 @@ function output(child: ChildProcess): { text: () => string } {
   return { text: () => text };
 }
 
-
-/** A port nothing listens on now (the OS picks it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 

@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlmServer, type FakeLlmServer } from '../helpers/fake-llm-server.js';
 import { httpClient, ownDatabase } from '../helpers/lab.js';
 import { CancelRun, RetryRun } from '../helpers/operations.js';
-import { waitForProcess } from '../helpers/process.js';
+import { freePort, waitForProcess } from '../helpers/process.js';
 
 /**
  * The console in Debian's headless Chromium (driven by playwright-core) against a real `llm-lab dev`
@@ -72,14 +71,6 @@ async function createKey(role: 'ADMIN' | 'VIEWER'): Promise<string> {
   const code = await new Promise((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`api-key create failed: ${output()}`);
   return stdout.trim();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 beforeAll(async () => {
