@@ -110,8 +110,9 @@ describe('leases', () => {
     expect(await claimWaiting(1)).toEqual([]);
 
     // Another worker takes it over (as after a pause longer than the lease): the next renewal finds it lost.
-    await database.sql`update lease_test_jobs set attempts = attempts + 1 where id = ${id!}`;
+    // Listened for first: that renewal may abort before the update's own answer is read.
     const aborted = new Promise((resolve) => held.signal.addEventListener('abort', () => resolve(held.signal.reason)));
+    await database.sql`update lease_test_jobs set attempts = attempts + 1 where id = ${id!}`;
     expect(await aborted).toBeInstanceOf(LeaseLostError);
     held.stop();
   });
