@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ApolloServer, type GraphQLRequestContextDidEncounterErrors } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -18,7 +19,7 @@ import { isDatabaseReachable } from '../storage/postgres.js';
 import { contextFactory, type Context } from './context.js';
 import { createErrorFormatter, domainErrorOf, errorBody, internalError, toGraphQLError, type RequestScope } from './errors.js';
 import { compiledExecution } from './compiled-execution.js';
-import { sharedSubscribe } from './shared-execution.js';
+import { sharedSubscribe, type OperationSink } from './shared-execution.js';
 import { auditMutations } from './audit.js';
 import { rateLimitRootFields, type RateLimitSettings } from './rate-limits.js';
 import { requestMetricsPlugin } from './request-metrics.js';
@@ -159,7 +160,14 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   // Upgrades are handed over by hand rather than with `server:`, which would make ws re-emit the HTTP
   // server's listen errors (a port taken) as its own, printed by graphql-ws as an internal error.
   const wsServer = new WebSocketServer({ noServer: true, path: GRAPHQL_PATH, maxPayload: 1024 * 1024 });
-  httpServer.on('upgrade', (req, socket, head) => wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req)));
+  // The network socket under each WebSocket, which subscriptions cork while their frames pile up (shared-execution.ts).
+  const rawSockets = new WeakMap<WebSocket, Duplex>();
+  httpServer.on('upgrade', (req, socket, head) =>
+    wsServer.handleUpgrade(req, socket, head, (ws) => {
+      rawSockets.set(ws, socket);
+      wsServer.emit('connection', ws, req);
+    }),
+  );
   const socketsByKey = new Map<string, Set<WebSocket>>();
   const revocations = pubsub.subscribe('api-key:revoked');
   const closingRevoked = (async () => {
@@ -169,6 +177,8 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   })();
   // Subscribers of one operation share each event's execution: the key is all a result depends on.
   const operationKeys = new WeakMap<object, string>();
+  // And their results are written straight to their sockets.
+  const operationSinks = new WeakMap<object, OperationSink>();
   // Operations counted in the open-subscriptions gauge, each taken off once however it ends.
   const counted = new WeakSet<object>();
   const ended = (scope: object | undefined) => {
@@ -177,7 +187,10 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   const wsCleanup = useServer<Record<string, unknown>, { viewer?: Viewer; scopes?: Map<string, RequestScope> }>(
     {
       schema,
-      subscribe: sharedSubscribe((args) => operationKeys.get(args.contextValue as object) ?? null),
+      subscribe: sharedSubscribe(
+        (args) => operationKeys.get(args.contextValue as object) ?? null,
+        (args) => operationSinks.get(args.contextValue as object) ?? null,
+      ),
       // Authenticates once per connection; a bad key closes the socket with 4401 and the reason.
       onConnect: async (ctx) => {
         try {
@@ -225,6 +238,16 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
           const coerced = operation && getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 10 });
           if (coerced?.errors) return coerced.errors.map((e) => shownOverWs(new GraphQLError(e.message, { nodes: e.nodes }), contextValue));
           operationKeys.set(contextValue, JSON.stringify([viewer.projectId, viewer.role, payload.operationName ?? null, payload.query, payload.variables ?? null]));
+          const raw = rawSockets.get(ctx.extra.socket);
+          if (raw) {
+            operationSinks.set(contextValue, {
+              socket: ctx.extra.socket,
+              raw,
+              id,
+              shown: (result) => ({ ...result, errors: result.errors!.map((e) => shownOverWs(e, contextValue)) }),
+              sent: () => subscriptionEventsSent.inc(),
+            });
+          }
           counted.add(contextValue);
           subscriptionsOpen.inc();
           return {

@@ -1,13 +1,43 @@
+import type { Duplex } from 'node:stream';
 import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import type { WebSocket } from 'ws';
+
+/**
+ * Where one graphql-ws operation's results go when they are written straight to its socket rather
+ * than handed back to graphql-ws one promise at a time (see `sharedSubscribe`).
+ */
+export interface OperationSink {
+  /** The operation's socket, and the network socket under it (corked while frames pile up). */
+  socket: WebSocket;
+  raw: Duplex;
+  /** The operation id the client chose. */
+  id: string;
+  /** A result with errors as this operation's client may see it (masked, with its request id). */
+  shown(result: ExecutionResult): unknown;
+  /** Called once per result sent (a metric). */
+  sent(): void;
+}
+
+/** Bytes a subscriber's socket may hold unsent before its stream stops being read until the socket drains. */
+export const SOCKET_HIGH_WATER = 64 * 1024;
 
 /**
  * graphql-ws's `subscribe`, executing each event once per operation instead of once per
  * subscriber: pub/sub parses a message once per process and hands the same object to every
  * subscriber, so results are kept per event object (a WeakMap: they go when the event does) and
  * per `keyOf(args)`: subscribers with the same key (operation text, variables, project and role)
- * get the same result object. A null key executes as graphql's own `subscribe` does.
+ * get the same result object, serialised once. A null key executes as graphql's own `subscribe`
+ * does.
+ *
+ * With a sink (`sinkOf(args)`), each result is written to the operation's socket as soon as it is
+ * made, as the frame graphql-ws would send, and frames written in one turn of the event loop leave
+ * in one write per socket (`corkUntilNextTurn`). graphql-ws then holds an iterator that yields
+ * nothing and settles when the stream ends: done (graphql-ws sends `complete`) or an error
+ * (graphql-ws sends `error`, after every frame written before it). A socket holding more than
+ * SOCKET_HIGH_WATER bytes unsent stops the reading of its stream until it drains, so a subscriber
+ * that does not read falls behind in its stream's own bound (run events: MAX_EVENTS_BEHIND).
  */
-export function sharedSubscribe(keyOf: (args: ExecutionArgs) => string | null) {
+export function sharedSubscribe(keyOf: (args: ExecutionArgs) => string | null, sinkOf: (args: ExecutionArgs) => OperationSink | null = () => null) {
   const results = new WeakMap<object, Map<string, ExecutionResult | Promise<ExecutionResult>>>();
   return async (args: ExecutionArgs): Promise<AsyncIterable<ExecutionResult> | ExecutionResult> => {
     const source = await createSourceEventStream(args);
@@ -23,6 +53,8 @@ export function sharedSubscribe(keyOf: (args: ExecutionArgs) => string | null) {
       return result;
     };
     const iterator = source[Symbol.asyncIterator]();
+    const sink = sinkOf(args);
+    if (sink) return pumpInto(sink, iterator, resultOf);
     return {
       [Symbol.asyncIterator]() {
         return this;
@@ -41,6 +73,107 @@ export function sharedSubscribe(keyOf: (args: ExecutionArgs) => string | null) {
       },
     } as AsyncGenerator<ExecutionResult>;
   };
+}
+
+/** A result's JSON, made once however many subscribers it is written to. */
+const jsonOfResult = new WeakMap<ExecutionResult, string>();
+
+/**
+ * Reads `iterator` and writes each result to the sink's socket; returns the iterator graphql-ws
+ * holds: its first `next()` settles when the stream ends, `return()` (the client completed, or
+ * closed its socket) stops the reading.
+ */
+function pumpInto(
+  sink: OperationSink,
+  iterator: AsyncIterator<unknown>,
+  resultOf: (payload: unknown) => ExecutionResult | Promise<ExecutionResult>,
+): AsyncGenerator<ExecutionResult> {
+  const prefix = `{"id":${JSON.stringify(sink.id)},"type":"next","payload":`;
+  let stopped = false;
+  let stop: () => void = () => {};
+  const stoppedSignal = new Promise<void>((resolve) => (stop = resolve));
+  const pump = (async (): Promise<IteratorResult<ExecutionResult>> => {
+    for (;;) {
+      const item = await iterator.next();
+      if (item.done || stopped) break;
+      const made = resultOf(item.value);
+      const result = made instanceof Promise ? await made : made;
+      if (stopped || sink.socket.readyState !== sink.socket.OPEN) break;
+      let json: string;
+      if (result.errors) json = JSON.stringify(sink.shown(result));
+      else if ((json = jsonOfResult.get(result)!) === undefined) jsonOfResult.set(result, (json = JSON.stringify(result)));
+      corkUntilNextTurn(sink.raw);
+      sink.socket.send(`${prefix}${json}}`);
+      sink.sent();
+      if (sink.raw.writableLength > SOCKET_HIGH_WATER) await Promise.race([drained(sink.raw), stoppedSignal]);
+    }
+    return { done: true, value: undefined };
+  })();
+  let first = true;
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next() {
+      if (!first) return Promise.resolve({ done: true, value: undefined });
+      first = false;
+      // Settles done as soon as graphql-ws stops the operation, though the stream may be waiting for its next event.
+      return Promise.race([pump, stoppedSignal.then(() => ({ done: true, value: undefined }) as const)]);
+    },
+    async return() {
+      if (!stopped) {
+        stopped = true;
+        stop();
+        pump.catch(() => {}); // an error after the client left has no one to go to
+        // Not awaited: a stream waiting for its next event ends when that comes (an async generator runs one step at a time).
+        void Promise.resolve(iterator.return?.()).catch(() => {});
+      }
+      return { done: true, value: undefined };
+    },
+    async throw(err: unknown) {
+      await this.return!(undefined);
+      throw err;
+    },
+  } as AsyncGenerator<ExecutionResult>;
+}
+
+/** Resolves when `socket` has written what it holds, or is gone. */
+function drained(socket: Duplex): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off('drain', done);
+      socket.off('close', done);
+      resolve();
+    };
+    socket.on('drain', done);
+    socket.on('close', done);
+  });
+}
+
+const corked = new Set<Duplex>();
+let flushing = false;
+function uncorkAll() {
+  flushing = false;
+  for (const socket of corked) socket.uncork();
+  corked.clear();
+}
+
+/**
+ * Holds what is written to `socket` until the event loop's next check phase, then writes it in
+ * one go. Written by hand because it is three lines of Node's own cork/uncork: every event that
+ * arrives in one read of Redis, or one query's worth of replayed events, then costs each
+ * subscriber's socket one writev instead of one per frame (on loopback a write costs what 10 µs
+ * of JavaScript does, and it was most of the time a delivery took).
+ */
+export function corkUntilNextTurn(socket: Duplex): void {
+  if (corked.has(socket)) return;
+  socket.cork();
+  corked.add(socket);
+  if (!flushing) {
+    flushing = true;
+    setImmediate(uncorkAll);
+  }
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

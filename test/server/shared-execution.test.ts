@@ -1,0 +1,228 @@
+/**
+ * sharedSubscribe's direct path (src/server/shared-execution.ts) over a real graphql-ws server and
+ * real sockets: the frames it writes are the ones graphql-ws would write, frames made in one turn
+ * leave in one write per socket, and a client that completes stops the stream it was reading.
+ * Run events' own bounds (a subscriber that never reads) are in test/runs/subscriber-limits.test.ts.
+ */
+import { EventEmitter, on } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, GraphQLInt, parse, GraphQLObjectType, GraphQLSchema, GraphQLString, type ExecutionResult } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket, { WebSocketServer } from 'ws';
+import { sharedSubscribe, type OperationSink } from '../../src/server/shared-execution.js';
+
+type Tick = { n: number };
+
+/** A schema whose subscription `tick` yields what is emitted on `bus`; `fails` is an error on odd ticks. */
+function tickSchema(bus: EventEmitter, returned: { count: number }) {
+  const Tick = new GraphQLObjectType<Tick>({
+    name: 'Tick',
+    fields: {
+      n: { type: GraphQLInt },
+      text: { type: GraphQLString, resolve: (t) => `tick ${t.n} \u00e9\u2713` },
+      fails: {
+        type: GraphQLString,
+        resolve: (t) => {
+          if (t.n % 2 === 1) throw new Error(`odd tick ${t.n}`);
+          return 'even';
+        },
+      },
+    },
+  });
+  return new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+    subscription: new GraphQLObjectType({
+      name: 'Subscription',
+      fields: {
+        tick: {
+          type: Tick,
+          subscribe: async function* () {
+            try {
+              for await (const [tick] of on(bus, 'tick')) yield tick as Tick;
+            } finally {
+              returned.count += 1;
+            }
+          },
+          resolve: (tick: Tick) => tick,
+        },
+      },
+    }),
+  });
+}
+
+interface Harness {
+  url: string;
+  bus: EventEmitter;
+  returned: { count: number };
+  raws: Duplex[];
+  close(): Promise<void>;
+}
+
+/** A graphql-ws server over `ws` wired as src/server/app.ts wires it; `direct: false` leaves every result to graphql-ws. */
+async function startServer(direct: boolean): Promise<Harness> {
+  const bus = new EventEmitter();
+  bus.setMaxListeners(0);
+  const returned = { count: 0 };
+  const schema = tickSchema(bus, returned);
+  const httpServer: Server = createServer();
+  const wsServer = new WebSocketServer({ noServer: true });
+  const rawSockets = new WeakMap<WebSocket, Duplex>();
+  const raws: Duplex[] = [];
+  httpServer.on('upgrade', (req, socket, head) =>
+    wsServer.handleUpgrade(req, socket, head, (ws) => {
+      rawSockets.set(ws, socket);
+      raws.push(socket);
+      wsServer.emit('connection', ws, req);
+    }),
+  );
+  const sinks = new WeakMap<object, OperationSink>();
+  // What the lab does to errors (masking): here, a marker, so that both paths can be compared.
+  const shownError = (e: GraphQLError) => new GraphQLError(`shown: ${e.message}`, { path: e.path, extensions: { code: 'INTERNAL' } });
+  const cleanup = useServer<Record<string, unknown>, Record<string, unknown>>(
+    {
+      schema,
+      subscribe: sharedSubscribe(
+        () => 'one key',
+        (args) => sinks.get(args.contextValue as object) ?? null,
+      ),
+      onSubscribe: (ctx, id, payload) => {
+        const contextValue = {};
+        const raw = rawSockets.get(ctx.extra.socket as WebSocket);
+        if (direct && raw) {
+          sinks.set(contextValue, { socket: ctx.extra.socket as WebSocket, raw, id, shown: (r) => ({ ...r, errors: r.errors!.map(shownError) }), sent: () => {} });
+        }
+        return { schema, document: parse(payload.query), variableValues: payload.variables, contextValue };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        const { errors } = result as ExecutionResult;
+        return errors ? { ...result, errors: errors.map(shownError) } : result;
+      },
+    },
+    wsServer,
+    0,
+  );
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}`,
+    bus,
+    returned,
+    raws,
+    close: async () => {
+      await cleanup.dispose();
+      httpServer.closeAllConnections();
+      await new Promise((resolve) => httpServer.close(resolve));
+    },
+  };
+}
+
+/** A raw graphql-transport-ws client: the text of every frame it receives. */
+async function rawClient(url: string): Promise<{ socket: WebSocket; frames: string[]; waitFor(n: number): Promise<void> }> {
+  const socket = new WebSocket(url, 'graphql-transport-ws');
+  const frames: string[] = [];
+  socket.on('message', (data) => frames.push(String(data)));
+  await new Promise((resolve) => socket.once('open', resolve));
+  socket.send(JSON.stringify({ type: 'connection_init' }));
+  const waitFor = async (n: number) => {
+    const deadline = Date.now() + 5_000;
+    while (frames.length < n) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} frames (have ${frames.length})`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  await waitFor(1);
+  return { socket, frames, waitFor };
+}
+
+const QUERY = 'subscription { tick { n text fails } }';
+
+/** Subscribes, waits until the server reads the bus, then emits ticks 1..count in one turn. */
+async function ticksOver(harness: Harness, count: number): Promise<string[]> {
+  const client = await rawClient(harness.url);
+  client.socket.send(JSON.stringify({ id: 'op-\u00e91', type: 'subscribe', payload: { query: QUERY } }));
+  const deadline = Date.now() + 5_000;
+  while (harness.bus.listenerCount('tick') === 0) {
+    if (Date.now() > deadline) throw new Error('the subscription never started');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  for (let n = 1; n <= count; n++) harness.bus.emit('tick', { n });
+  await client.waitFor(1 + count);
+  client.socket.close();
+  return client.frames.slice(1);
+}
+
+describe('sharedSubscribe writing results straight to the socket', () => {
+  let harnesses: Harness[] = [];
+  afterEach(async () => {
+    await Promise.all(harnesses.map((h) => h.close()));
+    harnesses = [];
+  });
+  const start = async (direct: boolean) => {
+    const harness = await startServer(direct);
+    harnesses.push(harness);
+    return harness;
+  };
+
+  it('sends, byte for byte, the frames graphql-ws sends, with and without errors', async () => {
+    const viaGraphqlWs = await ticksOver(await start(false), 6);
+    const direct = await ticksOver(await start(true), 6);
+    expect(direct).toEqual(viaGraphqlWs);
+    expect(JSON.parse(direct[0]!)).toEqual({
+      id: 'op-\u00e91',
+      type: 'next',
+      payload: { data: { tick: { n: 1, text: 'tick 1 \u00e9\u2713', fails: null } }, errors: [{ message: 'shown: odd tick 1', path: ['tick', 'fails'], extensions: { code: 'INTERNAL' } }] },
+    });
+    expect(JSON.parse(direct[1]!).payload).toEqual({ data: { tick: { n: 2, text: 'tick 2 \u00e9\u2713', fails: 'even' } } });
+  });
+
+  it('writes the frames made in one turn of the event loop in one write per socket', async () => {
+    const harness = await start(true);
+    const client = await rawClient(harness.url);
+    client.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
+    while (harness.bus.listenerCount('tick') === 0) await new Promise((r) => setTimeout(r, 5));
+    const [raw] = harness.raws as (Duplex & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void })[];
+    let writes = 0;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = raw![method];
+      raw![method] = function (this: Duplex, ...args: unknown[]) {
+        writes += 1;
+        return original.apply(this, args);
+      };
+    }
+    for (let n = 1; n <= 50; n++) harness.bus.emit('tick', { n });
+    await client.waitFor(51);
+    expect(client.frames.slice(1).map((f) => JSON.parse(f).payload.data.tick.n)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    // graphql-ws alone writes each frame when the previous one's write ended: 50 writes.
+    expect(writes).toBe(1);
+    client.socket.close();
+  });
+
+  it('stops the stream when the client completes, and the socket goes on serving', async () => {
+    const harness = await start(true);
+    const client = await rawClient(harness.url);
+    client.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
+    while (harness.bus.listenerCount('tick') === 0) await new Promise((r) => setTimeout(r, 5));
+    harness.bus.emit('tick', { n: 2 });
+    await client.waitFor(2);
+    client.socket.send(JSON.stringify({ id: '1', type: 'complete' }));
+    // An async generator waiting for its next value ends when that value comes.
+    const deadline = Date.now() + 5_000;
+    while (harness.returned.count === 0) {
+      harness.bus.emit('tick', { n: 4 });
+      if (Date.now() > deadline) throw new Error('the stream was never returned');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // Ticks emitted before the server read the client's complete may still come; none after the stream ended.
+    const framesWhenReturned = client.frames.length;
+    harness.bus.emit('tick', { n: 4 });
+    // The socket still serves new operations.
+    client.socket.send(JSON.stringify({ id: '2', type: 'subscribe', payload: { query: QUERY } }));
+    while (harness.bus.listenerCount('tick') === 0) await new Promise((r) => setTimeout(r, 5));
+    harness.bus.emit('tick', { n: 6 });
+    await client.waitFor(framesWhenReturned + 1);
+    expect(client.frames.slice(framesWhenReturned).map((f) => JSON.parse(f))).toEqual([{ id: '2', type: 'next', payload: { data: { tick: { n: 6, text: 'tick 6 é✓', fails: 'even' } } } }]);
+    client.socket.close();
+  });
+});
