@@ -63,19 +63,50 @@ export function callFieldResolversDirectly(schema: GraphQLSchema): number {
       resolverInstances.set(metadata.target, instance);
     }
     const method = (instance ?? (objectClass.prototype as Record<string, (...args: unknown[]) => unknown>))[metadata.methodName]!;
-    const pick = params.map((p): ((root: unknown, args: Record<string, unknown>, context: unknown, info: unknown) => unknown) => {
-      if (p.kind === 'root') return (root) => root;
-      if (p.kind === 'context') return (_root, _args, context) => context;
-      if (p.kind === 'info') return (_root, _args, _context, info) => info;
-      const name = (p as { name: string }).name;
-      return (_root, args) => args[name];
-    });
-    const resolve: GraphQLFieldResolver<unknown, unknown> =
-      pick.length === 2 && params[0]!.kind === 'root' && params[1]!.kind === 'context'
-        ? (root, _args, context) => method.call(instance ?? root, root, context)
-        : (root, args, context, info) => method.apply(instance ?? root, pick.map((get) => get(root, args, context, info)));
-    field.resolve = resolve;
+    field.resolve = directResolve(method, instance, params);
     replaced++;
   }
   return replaced;
+}
+
+/**
+ * Calls the per-event `resolve` of subscription fields (methods taking the event as root, the
+ * context and scalar arguments, without middleware) straight from graphql. type-graphql checks a
+ * subscription's roles when it subscribes (its `subscribe` goes through the auth checker) and
+ * again, asynchronously, on every event: the second check cannot differ from the first within one
+ * operation (a revoked key's sockets are closed, a token's operations end with it), and it made
+ * every event's result a promise, which the fan-out cannot write in the publisher's call
+ * (src/server/shared-execution.ts).
+ */
+export function callSubscriptionResolversDirectly(schema: GraphQLSchema, resolvers: readonly Function[]): number {
+  const storage = getMetadataStorage();
+  const inputClasses = new Set(storage.inputTypes.map((t) => t.target));
+  const fields = schema.getSubscriptionType()?.getFields() ?? {};
+  const resolverInstances = new Map<Function, Record<string, (...args: unknown[]) => unknown>>();
+  let replaced = 0;
+  for (const metadata of storage.subscriptions) {
+    const field = fields[metadata.schemaName];
+    if (!field || !field.subscribe || !resolvers.includes(metadata.target) || metadata.middlewares?.length) continue;
+    const params = [...(metadata.params ?? [])].sort((a, b) => a.index - b.index);
+    if (!params.every((p) => passesAsIs(p, inputClasses))) continue;
+    const instance = resolverInstances.get(metadata.target) ?? new (metadata.target as new () => Record<string, (...args: unknown[]) => unknown>)();
+    resolverInstances.set(metadata.target, instance);
+    field.resolve = directResolve(instance[metadata.methodName]!, instance, params);
+    replaced++;
+  }
+  return replaced;
+}
+
+/** A graphql resolver that calls `method` with its parameters picked from what graphql passes. */
+function directResolve(method: (...args: unknown[]) => unknown, instance: object | undefined, params: Param[]): GraphQLFieldResolver<unknown, unknown> {
+  const pick = params.map((p): ((root: unknown, args: Record<string, unknown>, context: unknown, info: unknown) => unknown) => {
+    if (p.kind === 'root') return (root) => root;
+    if (p.kind === 'context') return (_root, _args, context) => context;
+    if (p.kind === 'info') return (_root, _args, _context, info) => info;
+    const name = (p as { name: string }).name;
+    return (_root, args) => args[name];
+  });
+  return pick.length === 2 && params[0]!.kind === 'root' && params[1]!.kind === 'context'
+    ? (root, _args, context) => method.call(instance ?? root, root, context)
+    : (root, args, context, info) => method.apply(instance ?? root, pick.map((get) => get(root, args, context, info)));
 }

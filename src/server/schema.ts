@@ -4,7 +4,7 @@ import { buildSchema, type NonEmptyArray } from 'type-graphql';
 import { pino } from 'pino';
 import { modules } from '../app/modules.js';
 import { authChecker } from '../modules/auth/authorization.js';
-import { callFieldResolversDirectly } from './direct-field-resolvers.js';
+import { callFieldResolversDirectly, callSubscriptionResolversDirectly } from './direct-field-resolvers.js';
 import { createLabPubSub, type LabPubSub } from '../storage/pubsub.js';
 
 /**
@@ -22,6 +22,7 @@ export async function buildLabSchema(pubsub: LabPubSub, resolvers: Function[] = 
     emitSchemaFile: false,
   });
   callFieldResolversDirectly(schema);
+  callSubscriptionResolversDirectly(schema, resolvers);
   return schema;
 }
 

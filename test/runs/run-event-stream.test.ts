@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { TAKE_LIVE } from '../../src/common/live-stream.js';
 import { runEventStream } from '../../src/modules/runs/run-events.js';
 import type { RunEventJson } from '../../src/modules/runs/tasks.repo.js';
 import { createLabPubSub } from '../../src/storage/pubsub.js';
@@ -81,5 +82,47 @@ describe('runEventStream (unit: in-process pub/sub, a store in memory)', () => {
     expect(seen).toEqual([]);
     expect(error).toMatchObject({ code: 'RATE_LIMITED', details: { afterSequence: 1 } });
     expect(error!.message).toMatch(/fell more than 5 events behind .* afterSequence: 1 to resume/);
+  });
+
+  it('hands a waiting taker the next live event in the publisher\'s call, and the rest (stored, refused, final) through next()', async () => {
+    const pubsub = createLabPubSub(undefined, pino({ level: 'silent' })).pubsub;
+    const stream = runEventStream(pubsub, store([event(1)]), RUN, 0);
+    const taken: number[] = [];
+    let refuse = false;
+    stream[TAKE_LIVE]((item) => {
+      if (refuse) return false;
+      taken.push((item as RunEventJson).sequence);
+      return true;
+    });
+    const seen: number[] = [];
+    let wake: () => void = () => {};
+    const reading = (async () => {
+      for await (const e of stream) {
+        seen.push(e.sequence);
+        wake();
+      }
+    })();
+    await tick();
+    // The stored event comes through next(); live ones in order go to the taker as they are published.
+    expect(seen).toEqual([1]);
+    pubsub.publish('run:events', RUN, event(2));
+    pubsub.publish('run:events', RUN, event(3));
+    expect(taken).toEqual([2, 3]);
+    // Refused: through next(), and the taker is not offered the one after it until next() is waiting again.
+    refuse = true;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    pubsub.publish('run:events', RUN, event(4));
+    refuse = false;
+    pubsub.publish('run:events', RUN, event(5));
+    await woken;
+    await tick();
+    expect(seen).toEqual([1, 4, 5]);
+    // next() waits again: the next in order goes to the taker; the final one ends the stream through next().
+    pubsub.publish('run:events', RUN, event(6));
+    expect(taken).toEqual([2, 3, 6]);
+    pubsub.publish('run:events', RUN, event(7, 'SUCCEEDED'));
+    await reading;
+    expect(seen).toEqual([1, 4, 5, 7]);
+    expect(taken).toEqual([2, 3, 6]);
   });
 });

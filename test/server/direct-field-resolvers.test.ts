@@ -1,8 +1,8 @@
 import { Min } from 'class-validator';
-import { graphql, type GraphQLSchema } from 'graphql';
-import { Arg, Authorized, buildSchema, Ctx, Field, FieldResolver, InputType, Int, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { execute, graphql, parse, subscribe, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { Arg, Authorized, buildSchema, Ctx, Field, FieldResolver, InputType, Int, ObjectType, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { callFieldResolversDirectly } from '../../src/server/direct-field-resolvers.js';
+import { callFieldResolversDirectly, callSubscriptionResolversDirectly } from '../../src/server/direct-field-resolvers.js';
 
 @ObjectType('Shelf', { simpleResolvers: true })
 class Shelf {
@@ -79,5 +79,54 @@ describe('field resolvers called straight from graphql', () => {
   it('keeps the role check of an @Authorized field', async () => {
     expect((await run('{ shelf { secret } }')).errors?.[0]?.message).toMatch(/Access denied/);
     expect((await run('{ shelf { secret } }', 'ADMIN')).data).toEqual({ shelf: { secret: 'hidden' } });
+  });
+});
+
+@Resolver()
+class BellResolver {
+  @Query(() => String)
+  ok(): string {
+    return 'ok';
+  }
+
+  @Authorized('ADMIN')
+  @Subscription(() => String, {
+    subscribe: async function* () {
+      yield 1;
+      yield 2;
+    },
+  })
+  bell(@Root() n: number, @Arg('prefix', () => String) prefix: string): string {
+    return `${prefix}${n}`;
+  }
+}
+
+describe('subscription resolvers called straight from graphql', () => {
+  let schema: GraphQLSchema;
+  beforeAll(async () => {
+    schema = await buildSchema({
+      resolvers: [BellResolver],
+      authChecker: ({ context }: { context: TestContext }, roles: string[]) => roles.includes(context.role),
+      validate: { forbidUnknownValues: false },
+      pubSub: { publish: () => {}, subscribe: () => (async function* () {})() },
+    });
+    expect(callSubscriptionResolversDirectly(schema, [BellResolver])).toBe(1);
+  });
+  const document = parse('subscription { bell(prefix: "#") }');
+
+  it('keeps the role check when subscribing', async () => {
+    const refused = (await subscribe({ schema, document, contextValue: { role: 'VIEWER', calls: [] } })) as ExecutionResult;
+    expect(refused.errors?.[0]?.message).toMatch(/Access denied/);
+  });
+
+  it('resolves each event in the call, with its arguments', async () => {
+    const stream = (await subscribe({ schema, document, contextValue: { role: 'ADMIN', calls: [] } })) as AsyncIterableIterator<ExecutionResult>;
+    const seen = [];
+    for await (const result of stream) seen.push(result.data);
+    expect(seen).toEqual([{ bell: '#1' }, { bell: '#2' }]);
+    // No promise per event: what the fan-out needs to write a result in the publisher's call.
+    const result = execute({ schema, document, rootValue: 3, contextValue: { role: 'ADMIN', calls: [] } });
+    expect(result).not.toBeInstanceOf(Promise);
+    expect((result as ExecutionResult).data).toEqual({ bell: '#3' });
   });
 });

@@ -1,6 +1,7 @@
 import { DomainError, ErrorCode } from '../../common/errors.js';
 import type { LabPubSub } from '../../storage/pubsub.js';
 import type { RunEventJson } from './tasks.repo.js';
+import { TAKE_LIVE, type LiveTaker, type OffersLiveTaker } from '../../common/live-stream.js';
 
 /** Publishes events once the statement that appended them committed, in sequence order. */
 export function publishRunEvents(pubsub: LabPubSub, events: readonly RunEventJson[] | undefined): void {
@@ -21,31 +22,53 @@ const REPLAY_PAGE = 1_000;
  * connection came back, the events published meanwhile are read from run_events too. Ends after
  * the run's final status.
  */
-export async function* runEventStream(
+export function runEventStream(
   pubsub: LabPubSub,
   readAfter: (afterSequence: number, limit: number) => Promise<RunEventJson[]>,
   runId: string,
   afterSequence: number,
   maxBehind = MAX_EVENTS_BEHIND,
-): AsyncGenerator<RunEventJson, void, undefined> {
+): AsyncGenerator<RunEventJson, void, undefined> & OffersLiveTaker {
+  const state = { last: afterSequence, taker: null as LiveTaker | null };
+  // The fast lane (src/common/live-stream.ts): the next event in order, not the final one (the stream ends after it), while
+  // the consumer waits with nothing queued, so no event can overtake one still on its way through next().
+  const fast = (item: RunEventJson | { at: number }) => {
+    if (state.taker === null || !('sequence' in item) || item.sequence !== state.last + 1 || isFinal(item) || !state.taker(item)) return false;
+    state.last = item.sequence;
+    return true;
+  };
   // After Redis came back, events published while it was away never arrive: read them from the store.
-  const live = boundedListener<RunEventJson | { at: number }>(maxBehind, (push) => [
-    pubsub.listen(`run:events:${runId}`, push as (payload: unknown) => void),
-    pubsub.listen('pubsub:reconnected', push as (payload: unknown) => void),
-  ]);
-  let last = afterSequence;
+  const live = boundedListener<RunEventJson | { at: number }>(
+    maxBehind,
+    (push) => [pubsub.listen(`run:events:${runId}`, push as (payload: unknown) => void), pubsub.listen('pubsub:reconnected', push as (payload: unknown) => void)],
+    fast,
+  );
+  return Object.assign(events(live, readAfter, state, maxBehind), {
+    [TAKE_LIVE]: (taker: LiveTaker) => {
+      state.taker = taker;
+    },
+  });
+}
+
+const isFinal = (event: RunEventJson) => event.status !== null && FINAL.has(event.status);
+
+async function* events(
+  live: ReturnType<typeof boundedListener<RunEventJson | { at: number }>>,
+  readAfter: (afterSequence: number, limit: number) => Promise<RunEventJson[]>,
+  state: { last: number },
+  maxBehind: number,
+): AsyncGenerator<RunEventJson, void, undefined> {
   /** Stored events after the last one given, up to `until`. */
   async function* stored(until: number): AsyncGenerator<RunEventJson> {
-    while (last < until) {
-      const page = await readAfter(last, Math.min(REPLAY_PAGE, until - last));
+    while (state.last < until) {
+      const page = await readAfter(state.last, Math.min(REPLAY_PAGE, until - state.last));
       if (page.length === 0) return;
       for (const event of page) {
-        last = event.sequence;
+        state.last = event.sequence;
         yield event;
       }
     }
   }
-  const isFinal = (event: RunEventJson) => event.status !== null && FINAL.has(event.status);
   try {
     for await (const event of stored(Number.MAX_SAFE_INTEGER)) {
       yield event;
@@ -57,8 +80,8 @@ export async function* runEventStream(
       if (next.value === OVERFLOW) {
         throw new DomainError(
           ErrorCode.RATE_LIMITED,
-          `This subscription fell more than ${maxBehind} events behind and was ended; subscribe again with afterSequence: ${last} to resume.`,
-          { afterSequence: last },
+          `This subscription fell more than ${maxBehind} events behind and was ended; subscribe again with afterSequence: ${state.last} to resume.`,
+          { afterSequence: state.last },
         );
       }
       const event = next.value;
@@ -69,13 +92,13 @@ export async function* runEventStream(
         }
         continue;
       }
-      if (event.sequence <= last) continue;
+      if (event.sequence <= state.last) continue;
       for await (const missed of stored(event.sequence - 1)) {
         yield missed;
         if (isFinal(missed)) return;
       }
-      if (event.sequence <= last) continue;
-      last = event.sequence;
+      if (event.sequence <= state.last) continue;
+      state.last = event.sequence;
       yield event;
       if (isFinal(event)) return;
     }
@@ -89,9 +112,15 @@ export const OVERFLOW = Symbol('overflow');
 /**
  * A queue of at most `max` items fed by listeners `attach` registers (it returns how to remove
  * them): past `max`, the queue is dropped, the listeners removed, and the consumer gets OVERFLOW
- * next. Listeners push in the publisher's call, so an item costs no promise until it is read.
+ * next. Listeners push in the publisher's call, so an item costs no promise until it is read; and
+ * none at all when `fast` takes it, which it is offered only while the consumer waits in `next()`
+ * with nothing queued (so it never overtakes a queued item).
  */
-export function boundedListener<T>(max: number, attach: (push: (item: T) => void) => (() => void)[]): { next(): Promise<IteratorResult<T | typeof OVERFLOW, void>>; return(): Promise<void> } {
+export function boundedListener<T>(
+  max: number,
+  attach: (push: (item: T) => void) => (() => void)[],
+  fast: (item: T) => boolean = () => false,
+): { next(): Promise<IteratorResult<T | typeof OVERFLOW, void>>; return(): Promise<void> } {
   const queue: T[] = [];
   let state: 'open' | 'overflow' | 'done' = 'open';
   let waiting: (() => void) | null = null;
@@ -107,6 +136,7 @@ export function boundedListener<T>(max: number, attach: (push: (item: T) => void
   };
   const push = (item: T) => {
     if (state !== 'open') return;
+    if (waiting !== null && queue.length === 0 && fast(item)) return;
     if (queue.length >= max) {
       state = 'overflow';
       queue.length = 0;

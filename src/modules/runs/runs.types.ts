@@ -307,7 +307,7 @@ export const RunProgressEvent = createUnionType({
   description:
     'Run events carry a per-run sequence number, gap-free from 1; a client that reconnects with afterSequence gets every event it missed, then live ones, none twice.',
   types: () => [TaskUpdated, RunStatusChanged] as const,
-  resolveType: (value) => (value instanceof TaskUpdated ? TaskUpdated : RunStatusChanged),
+  // No resolveType: type-graphql makes a given one async (a promise per event), its own instanceof check is synchronous.
 });
 
 const asDate = (value: unknown): Date | null => (typeof value === 'string' ? new Date(value) : null);
