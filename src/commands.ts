@@ -2,16 +2,18 @@ import 'reflect-metadata';
 import { constants as osConstants } from 'node:os';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { createApiKey } from './app/api-key.js';
-import { startRuntime, type Runtime } from './app/runtime.js';
+import type { Runtime } from './app/runtime.js';
 import { ConfigError, loadConfig, redactUrlSecrets, requireFor, type Command as LabCommand, type Config } from './config.js';
-import { DEMO_PROJECT } from './cli/demo.js';
 import { errorMessage } from './cli/error-message.js';
 import { registerRunCommands } from './cli/run-commands.js';
 import { roles, type RoleName } from './modules/auth/viewer.js';
-import { createLogger, serializeError } from './observability/logger.js';
-import { migrateDatabase } from './storage/postgres.js';
-import { migrateMetricStore } from './app/metric-store.js';
+
+// The server, the database and the logger are imported by the commands that use them, so that the
+// API's clients (`run start`, `run watch`, `run compare`) start in a fraction of the server's load time.
+const serverModules = async () => {
+  const [{ startRuntime }, { createLogger }, { DEMO_PROJECT }] = await Promise.all([import('./app/runtime.js'), import('./observability/logger.js'), import('./cli/demo.js')]);
+  return { startRuntime, createLogger, DEMO_PROJECT };
+};
 
 function configOrExit(command: LabCommand): Config {
   try {
@@ -57,7 +59,9 @@ function exitOnSignalWhileStarting(): void {
 
 // A promise nobody awaited must not end a server that holds other requests and subscriptions: log it loudly instead.
 process.on('unhandledRejection', (reason) => {
-  console.error(JSON.stringify({ level: 50, msg: 'unhandled promise rejection', err: reason instanceof Error ? serializeError(reason) : String(reason) }));
+  void import('./observability/logger.js').then(({ serializeError }) => {
+    console.error(JSON.stringify({ level: 50, msg: 'unhandled promise rejection', err: reason instanceof Error ? serializeError(reason) : String(reason) }));
+  });
 });
 
 const program = new Command('llm-lab').description('LLM Research Lab: run and analyse experiments with large language models');
@@ -67,6 +71,7 @@ program
   .description('Everything in one process on embedded defaults, with a demo project and an admin key')
   .action(async () => {
     const config = configOrExit('dev');
+    const { startRuntime, createLogger, DEMO_PROJECT } = await serverModules();
     const logger = createLogger(config.server.LOG_LEVEL);
     exitOnSignalWhileStarting();
     const runtime = await startRuntime(config, logger, { mode: 'dev', migrate: true });
@@ -101,6 +106,7 @@ program
   .option('--migrate', 'apply migrations before serving', false)
   .action(async (options: { migrate: boolean }) => {
     const config = configOrExit('serve');
+    const { startRuntime, createLogger } = await serverModules();
     const logger = createLogger(config.server.LOG_LEVEL);
     exitOnSignalWhileStarting();
     const runtime = await startRuntime(config, logger, { mode: 'serve', migrate: options.migrate });
@@ -112,6 +118,7 @@ program
   .description('Background jobs: validates uploaded dataset versions (claimed under a lease, so workers scale out)')
   .action(async () => {
     const config = configOrExit('worker');
+    const { startRuntime, createLogger } = await serverModules();
     const logger = createLogger(config.server.LOG_LEVEL);
     exitOnSignalWhileStarting();
     const runtime = await startRuntime(config, logger, { mode: 'worker', migrate: false });
@@ -123,6 +130,7 @@ program
   .description('Apply the PostgreSQL migrations to DATABASE_URL; safe to run again and from several processes')
   .action(async () => {
     const config = configOrExit('migrate');
+    const [{ migrateDatabase }, { migrateMetricStore }] = await Promise.all([import('./storage/postgres.js'), import('./app/metric-store.js')]);
     await migrateDatabase(config.postgres.DATABASE_URL!);
     const clickhouse = await migrateMetricStore(config.clickhouse);
     console.error(clickhouse ? 'migrations applied (PostgreSQL and ClickHouse)' : 'migrations applied (PostgreSQL; metric points go there too, as CLICKHOUSE_URL is unset)');
@@ -137,6 +145,7 @@ apiKey
   .option('--project <name>', 'project name', 'default')
   .action(async (options: { name: string; role: RoleName; project: string }) => {
     const config = configOrExit('api-key');
+    const { createApiKey } = await import('./app/api-key.js');
     const { row, secret, project } = await createApiKey(config.postgres.DATABASE_URL!, options);
     console.error(`Created ${row.role} key "${row.name}" (${row.prefix}…) in project "${project.name}". The secret is shown only now:`);
     console.log(secret);

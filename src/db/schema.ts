@@ -2,6 +2,7 @@
 // and foreign keys cross modules. Each row that a client can reach carries project_id,
 // so every read can be scoped to the caller's project in SQL.
 import { sql } from 'drizzle-orm';
+import { ROLE_NAMES } from './roles.js';
 import {
   bigint,
     doublePrecision,
@@ -22,7 +23,7 @@ const id = () => uuid('id').primaryKey().defaultRandom();
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 });
 const createdAt = () => ts('created_at').notNull().defaultNow();
 
-export const roleEnum = pgEnum('role', ['VIEWER', 'RESEARCHER', 'ADMIN']);
+export const roleEnum = pgEnum('role', ROLE_NAMES);
 export const providerKindEnum = pgEnum('provider_kind', ['OPENAI', 'ANTHROPIC', 'OPENAI_COMPATIBLE', 'ECHO']);
 export const runStatusEnum = pgEnum('run_status', ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLING', 'CANCELLED']);
 export const taskStatusEnum = pgEnum('task_status', ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED']);

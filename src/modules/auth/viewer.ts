@@ -1,6 +1,6 @@
-import { roleEnum } from '../../db/schema.js';
+import { ROLE_NAMES } from '../../db/roles.js';
 
-export const roles = roleEnum.enumValues;
+export const roles = ROLE_NAMES;
 export type RoleName = (typeof roles)[number];
 
 /** Who is calling: resolved from the API key once per request (or per WebSocket connection). */
