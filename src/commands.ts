@@ -11,8 +11,9 @@ import { roles, type RoleName } from './modules/auth/viewer.js';
 // The server, the database and the logger are imported by the commands that use them, so that the
 // API's clients (`run start`, `run watch`, `run compare`) start in a fraction of the server's load time.
 const serverModules = async () => {
-  const [{ startRuntime }, { createLogger }, { DEMO_PROJECT }] = await Promise.all([import('./app/runtime.js'), import('./observability/logger.js'), import('./cli/demo.js')]);
-  return { startRuntime, createLogger, DEMO_PROJECT };
+  const [{ startRuntime }, logger, { DEMO_PROJECT }] = await Promise.all([import('./app/runtime.js'), import('./observability/logger.js'), import('./cli/demo.js')]);
+  serializeError = logger.serializeError;
+  return { startRuntime, createLogger: logger.createLogger, DEMO_PROJECT };
 };
 
 function configOrExit(command: LabCommand): Config {
@@ -57,11 +58,11 @@ function exitOnSignalWhileStarting(): void {
   }
 }
 
-// A promise nobody awaited must not end a server that holds other requests and subscriptions: log it loudly instead.
+// A promise nobody awaited must not end a server that holds other requests and subscriptions: log it loudly instead,
+// at once. The server's commands load the logger's serialiser (it scrubs query parameters); the clients print the stack.
+let serializeError: (err: unknown) => unknown = (err) => ({ message: (err as Error).message, stack: (err as Error).stack });
 process.on('unhandledRejection', (reason) => {
-  void import('./observability/logger.js').then(({ serializeError }) => {
-    console.error(JSON.stringify({ level: 50, msg: 'unhandled promise rejection', err: reason instanceof Error ? serializeError(reason) : String(reason) }));
-  });
+  console.error(JSON.stringify({ level: 50, msg: 'unhandled promise rejection', err: reason instanceof Error ? serializeError(reason) : String(reason) }));
 });
 
 const program = new Command('llm-lab').description('LLM Research Lab: run and analyse experiments with large language models');

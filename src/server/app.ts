@@ -19,7 +19,7 @@ import { isDatabaseReachable } from '../storage/postgres.js';
 import { contextFactory, type Context } from './context.js';
 import { createErrorFormatter, domainErrorOf, errorBody, internalError, toGraphQLError, type RequestScope } from './errors.js';
 import { compiledExecution } from './compiled-execution.js';
-import { sharedSubscribe, type OperationSink } from './shared-execution.js';
+import { operationKey, sharedSubscribe, type OperationSink } from './shared-execution.js';
 import { auditMutations } from './audit.js';
 import { rateLimitRootFields, type RateLimitSettings } from './rate-limits.js';
 import { requestMetricsPlugin } from './request-metrics.js';
@@ -237,7 +237,7 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
           const operation = getOperationAST(document, payload.operationName);
           const coerced = operation && getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 10 });
           if (coerced?.errors) return coerced.errors.map((e) => shownOverWs(new GraphQLError(e.message, { nodes: e.nodes }), contextValue));
-          operationKeys.set(contextValue, JSON.stringify([viewer.projectId, viewer.role, payload.operationName ?? null, payload.query, payload.variables ?? null]));
+          operationKeys.set(contextValue, operationKey(schema, payload.query, document, payload.operationName, payload.variables, [viewer.projectId, viewer.role]));
           const raw = rawSockets.get(ctx.extra.socket);
           if (raw) {
             operationSinks.set(contextValue, {

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { createSourceEventStream, execute, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createSourceEventStream, execute, getOperationAST, Kind, visit, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { WebSocket } from 'ws';
 import { offersLiveTaker, TAKE_LIVE } from '../common/live-stream.js';
 
@@ -79,6 +79,50 @@ export function sharedSubscribe(keyOf: (args: ExecutionArgs) => string | null, s
   };
 }
 
+/**
+ * What a subscription's per-event results depend on, as the key `sharedSubscribe` shares them
+ * under: `scope` (project and role), the operation's name and text, and its variables except those
+ * that only choose the stream. Those are the variables used nowhere but in the arguments of a root
+ * subscription field whose extensions say `eventIgnoresArgs` (runProgress's runId and
+ * afterSequence: which run, from where; an event looks the same to every subscriber of it), so the
+ * console's viewers of one run, each resuming from its own sequence, share each event's execution.
+ */
+export function operationKey(
+  schema: GraphQLSchema,
+  /** The operation's text, and the document parsed from it. */
+  text: string,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> | null | undefined,
+  scope: readonly unknown[],
+): string {
+  const streamOnly = streamOnlyVariables(schema, document, operationName);
+  const kept = variables && streamOnly.size > 0 ? Object.fromEntries(Object.entries(variables).filter(([name]) => !streamOnly.has(name))) : (variables ?? null);
+  return JSON.stringify([...scope, operationName ?? null, text, kept]);
+}
+
+/** The variables of the operation used only in the arguments of root subscription fields marked `eventIgnoresArgs`. */
+export function streamOnlyVariables(schema: GraphQLSchema, document: DocumentNode, operationName?: string | null): Set<string> {
+  const operation = getOperationAST(document, operationName);
+  const fields = schema.getSubscriptionType()?.getFields();
+  const inStreamArgs = new Map<string, number>();
+  if (!operation || operation.operation !== 'subscription' || !fields) return new Set();
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || !fields[selection.name.value]?.extensions?.eventIgnoresArgs) continue;
+    for (const argument of selection.arguments ?? []) {
+      visit(argument, { Variable: (node) => void inStreamArgs.set(node.name.value, (inStreamArgs.get(node.name.value) ?? 0) + 1) });
+    }
+  }
+  if (inStreamArgs.size === 0) return new Set();
+  // Every use in the document (a variable defined by another operation counts too: fewer shared, never wrong).
+  const uses = new Map<string, number>();
+  visit(document, {
+    VariableDefinition: () => false,
+    Variable: (node) => void uses.set(node.name.value, (uses.get(node.name.value) ?? 0) + 1),
+  });
+  return new Set([...inStreamArgs].filter(([name, count]) => uses.get(name) === count).map(([name]) => name));
+}
+
 /** A result's JSON, made once however many subscribers it is written to. */
 const jsonOfResult = new WeakMap<ExecutionResult, string>();
 
@@ -96,8 +140,8 @@ function pumpInto(
 ): AsyncGenerator<ExecutionResult> {
   const prefix = `{"id":${JSON.stringify(sink.id)},"type":"next","payload":`;
   let stopped = false;
-  let stop: () => void = () => {};
-  const stoppedSignal = new Promise<void>((resolve) => (stop = resolve));
+  const stopping = new AbortController();
+  const stoppedSignal = new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
   const open = () => !stopped && sink.socket.readyState === sink.socket.OPEN;
   const write = (result: ExecutionResult) => {
     let json: string;
@@ -111,21 +155,34 @@ function pumpInto(
   if (shared && offersLiveTaker(iterator)) {
     iterator[TAKE_LIVE]((item) => {
       if (!open() || sink.raw.writableLength > SOCKET_HIGH_WATER) return false;
-      const made = resultOf(item);
-      if (made instanceof Promise) return false;
-      write(made);
-      return true;
+      // In the publisher's call: whatever goes wrong here must not stop the delivery to the other subscribers.
+      try {
+        const made = resultOf(item);
+        if (made instanceof Promise) return false;
+        write(made);
+        return true;
+      } catch {
+        return false;
+      }
     });
   }
   const pump = (async (): Promise<IteratorResult<ExecutionResult>> => {
-    for (;;) {
-      const item = await iterator.next();
-      if (item.done || stopped) break;
-      const made = resultOf(item.value);
-      const result = made instanceof Promise ? await made : made;
-      if (!open()) break;
-      write(result);
-      if (sink.raw.writableLength > SOCKET_HIGH_WATER) await Promise.race([drained(sink.raw), stoppedSignal]);
+    let ended = false;
+    try {
+      for (;;) {
+        const item = await iterator.next();
+        if (item.done) ended = true;
+        if (item.done || stopped) break;
+        const made = resultOf(item.value);
+        const result = made instanceof Promise ? await made : made;
+        // Closing: ws says so before its close event, on which graphql-ws would have stopped the operation.
+        if (!open()) break;
+        write(result);
+        if (sink.raw.writableLength > SOCKET_HIGH_WATER) await drained(sink.raw, stopping.signal);
+      }
+    } finally {
+      // Left early (the socket closing, an error): graphql-ws may not stop this operation any more, so the stream is ended here.
+      if (!ended) void Promise.resolve(iterator.return?.()).catch(() => {});
     }
     return { done: true, value: undefined };
   })();
@@ -143,7 +200,7 @@ function pumpInto(
     async return() {
       if (!stopped) {
         stopped = true;
-        stop();
+        stopping.abort();
         pump.catch(() => {}); // an error after the client left has no one to go to
         // Not awaited: a stream waiting for its next event ends when that comes (an async generator runs one step at a time).
         void Promise.resolve(iterator.return?.()).catch(() => {});
@@ -157,17 +214,19 @@ function pumpInto(
   } as AsyncGenerator<ExecutionResult>;
 }
 
-/** Resolves when `socket` has written what it holds, or is gone. */
-function drained(socket: Duplex): Promise<void> {
-  if (socket.destroyed) return Promise.resolve();
+/** Resolves when `socket` has written what it holds, is gone, or `stopped` aborts; its listeners go with it. */
+function drained(socket: Duplex, stopped: AbortSignal): Promise<void> {
+  if (socket.destroyed || stopped.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       socket.off('drain', done);
       socket.off('close', done);
+      stopped.removeEventListener('abort', done);
       resolve();
     };
     socket.on('drain', done);
     socket.on('close', done);
+    stopped.addEventListener('abort', done);
   });
 }
 

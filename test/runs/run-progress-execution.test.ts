@@ -9,6 +9,7 @@ import { execute, parse, type ExecutionResult } from 'graphql';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { buildLabSchema } from '../../src/server/schema.js';
+import { operationKey } from '../../src/server/shared-execution.js';
 import { createLabPubSub } from '../../src/storage/pubsub.js';
 import type { RunEventJson } from '../../src/modules/runs/tasks.repo.js';
 
@@ -44,5 +45,19 @@ describe('runProgress executes an event without a promise', () => {
     }
     const task = execute({ schema, document, rootValue: taskEvent, variableValues: { runId: 'UnVuOjE' }, contextValue: {} }) as ExecutionResult;
     expect(task.data).toMatchObject({ runProgress: { __typename: 'TaskUpdated', sequence: 2, task: { id: expect.any(String) }, progress: { total: 2, succeeded: 1 } } });
+  });
+});
+
+describe('the run streams\' arguments choose the stream only', () => {
+  it('marks runProgress and metricPoints, so viewers resuming from different sequences share each event\'s execution', async () => {
+    const schema = await buildLabSchema(createLabPubSub(undefined, pino({ level: 'silent' })).pubsub);
+    const fields = schema.getSubscriptionType()!.getFields();
+    expect(fields.runProgress!.extensions.eventIgnoresArgs).toBe(true);
+    expect(fields.metricPoints!.extensions.eventIgnoresArgs).toBe(true);
+    expect(fields.experimentUpdated!.extensions.eventIgnoresArgs).toBeUndefined();
+    const query = 'subscription RunEvents($runId: ID!, $afterSequence: Int) { runProgress(runId: $runId, afterSequence: $afterSequence) { __typename } }';
+    const document = parse(query);
+    const key = (afterSequence: number) => operationKey(schema, query, document, 'RunEvents', { runId: 'UnVuOjE', afterSequence }, ['project', 'VIEWER']);
+    expect(key(0)).toBe(key(42));
   });
 });

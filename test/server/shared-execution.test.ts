@@ -1,7 +1,8 @@
 /**
  * sharedSubscribe's direct path (src/server/shared-execution.ts) over a real graphql-ws server and
  * real sockets: the frames it writes are the ones graphql-ws would write, frames made in one turn
- * leave in one write per socket, and a client that completes stops the stream it was reading.
+ * leave in one write per socket, live run events go out in the publisher's call when they can, and
+ * a client that completes, or a socket that closes, stops the stream it was reading.
  * Run events' own bounds (a subscriber that never reads) are in test/runs/subscriber-limits.test.ts.
  */
 import { EventEmitter, on } from 'node:events';
@@ -12,12 +13,32 @@ import { GraphQLError, GraphQLInt, parse, GraphQLObjectType, GraphQLSchema, Grap
 import { useServer } from 'graphql-ws/use/ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { sharedSubscribe, type OperationSink } from '../../src/server/shared-execution.js';
+import { pino } from 'pino';
+import { TAKE_LIVE, type LiveTaker } from '../../src/common/live-stream.js';
+import { runEventStream } from '../../src/modules/runs/run-events.js';
+import type { RunEventJson } from '../../src/modules/runs/tasks.repo.js';
+import { operationKey, sharedSubscribe, streamOnlyVariables, type OperationSink } from '../../src/server/shared-execution.js';
+import { createLabPubSub, type LabPubSub } from '../../src/storage/pubsub.js';
 
 type Tick = { n: number };
 
-/** A schema whose subscription `tick` yields what is emitted on `bus`; `fails` is an error on odd ticks. */
-function tickSchema(bus: EventEmitter, returned: { count: number }) {
+/** Live events handed over by run event streams' fast lane, counted by the harness. */
+const taken = { count: 0 };
+const RUN = '00000000-0000-4000-8000-000000000001';
+
+/**
+ * A schema whose subscription `tick` yields what is emitted on `bus` (`fails` is an error on odd
+ * ticks), and `runEvent` a run's events from `pubsub` through runEventStream (`later` resolves
+ * through a promise).
+ */
+function tickSchema(bus: EventEmitter, returned: { count: number }, pubsub: LabPubSub) {
+  const RunEvent = new GraphQLObjectType<RunEventJson>({
+    name: 'RunEvent',
+    fields: {
+      sequence: { type: GraphQLInt },
+      later: { type: GraphQLString, resolve: async (e) => `later ${e.sequence}` },
+    },
+  });
   const Tick = new GraphQLObjectType<Tick>({
     name: 'Tick',
     fields: {
@@ -46,7 +67,22 @@ function tickSchema(bus: EventEmitter, returned: { count: number }) {
               returned.count += 1;
             }
           },
-          resolve: (tick: Tick) => tick,
+          resolve: (tick: unknown) => tick,
+        },
+        runEvent: {
+          type: RunEvent,
+          subscribe: () => {
+            const stream = runEventStream(pubsub, async () => [], RUN, 0);
+            const offer = stream[TAKE_LIVE];
+            stream[TAKE_LIVE] = (taker: LiveTaker) =>
+              offer((item) => {
+                const took = taker(item);
+                if (took) taken.count += 1;
+                return took;
+              });
+            return stream;
+          },
+          resolve: (event: unknown) => event,
         },
       },
     }),
@@ -56,8 +92,11 @@ function tickSchema(bus: EventEmitter, returned: { count: number }) {
 interface Harness {
   url: string;
   bus: EventEmitter;
+  pubsub: LabPubSub;
   returned: { count: number };
   raws: Duplex[];
+  /** The server's side of each WebSocket. */
+  sockets: WebSocket[];
   close(): Promise<void>;
 }
 
@@ -66,15 +105,18 @@ async function startServer(direct: boolean): Promise<Harness> {
   const bus = new EventEmitter();
   bus.setMaxListeners(0);
   const returned = { count: 0 };
-  const schema = tickSchema(bus, returned);
+  const pubsub = createLabPubSub(undefined, pino({ level: 'silent' })).pubsub;
+  const schema = tickSchema(bus, returned, pubsub);
   const httpServer: Server = createServer();
   const wsServer = new WebSocketServer({ noServer: true });
   const rawSockets = new WeakMap<WebSocket, Duplex>();
   const raws: Duplex[] = [];
+  const sockets: WebSocket[] = [];
   httpServer.on('upgrade', (req, socket, head) =>
     wsServer.handleUpgrade(req, socket, head, (ws) => {
       rawSockets.set(ws, socket);
       raws.push(socket);
+      sockets.push(ws);
       wsServer.emit('connection', ws, req);
     }),
   );
@@ -85,7 +127,7 @@ async function startServer(direct: boolean): Promise<Harness> {
     {
       schema,
       subscribe: sharedSubscribe(
-        () => 'one key',
+        (args) => args.document.loc?.source.body ?? null,
         (args) => sinks.get(args.contextValue as object) ?? null,
       ),
       onSubscribe: (ctx, id, payload) => {
@@ -108,8 +150,10 @@ async function startServer(direct: boolean): Promise<Harness> {
   return {
     url: `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}`,
     bus,
+    pubsub,
     returned,
     raws,
+    sockets,
     close: async () => {
       await cleanup.dispose();
       httpServer.closeAllConnections();
@@ -224,5 +268,85 @@ describe('sharedSubscribe writing results straight to the socket', () => {
     await client.waitFor(framesWhenReturned + 1);
     expect(client.frames.slice(framesWhenReturned).map((f) => JSON.parse(f))).toEqual([{ id: '2', type: 'next', payload: { data: { tick: { n: 6, text: 'tick 6 é✓', fails: 'even' } } } }]);
     client.socket.close();
+  });
+  it('writes live run events in the publisher\'s call when their result needs no promise, in order with those that do', async () => {
+    const harness = await start(true);
+    const fast = await rawClient(harness.url);
+    const slow = await rawClient(harness.url);
+    fast.socket.send(JSON.stringify({ id: 'f', type: 'subscribe', payload: { query: 'subscription { runEvent { sequence } }' } }));
+    slow.socket.send(JSON.stringify({ id: 's', type: 'subscribe', payload: { query: 'subscription { runEvent { sequence later } }' } }));
+    const event = (sequence: number, status: string | null = null): RunEventJson => ({ run_id: RUN, sequence, task: null, status, error: null, progress: {} });
+    // Until both streams listen (they start with an empty replay), publish nothing.
+    await new Promise((r) => setTimeout(r, 100));
+    taken.count = 0;
+    for (let sequence = 1; sequence <= 5; sequence++) harness.pubsub.publish('run:events', RUN, event(sequence));
+    await new Promise((r) => setTimeout(r, 50));
+    for (let sequence = 6; sequence <= 9; sequence++) harness.pubsub.publish('run:events', RUN, event(sequence));
+    harness.pubsub.publish('run:events', RUN, event(10, 'SUCCEEDED'));
+    await fast.waitFor(1 + 11);
+    await slow.waitFor(1 + 11);
+    const nexts = (frames: string[]) => frames.map((f) => JSON.parse(f) as { type: string; payload?: { data: { runEvent: { sequence: number; later?: string } } } });
+    const seen = (frames: string[]) => nexts(frames).filter((m) => m.type === 'next').map((m) => m.payload!.data.runEvent.sequence);
+    expect(seen(fast.frames)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(seen(slow.frames)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(nexts(slow.frames).find((m) => m.type === 'next')!.payload!.data.runEvent.later).toBe('later 1');
+    expect(nexts(fast.frames).at(-1)!.type).toBe('complete');
+    expect(nexts(slow.frames).at(-1)!.type).toBe('complete');
+    // The fast subscriber took every live event but the final one (which ends its stream through next()); the other's
+    // results are promises, so none of its events went that way.
+    expect(taken.count).toBe(9);
+    fast.socket.close();
+    slow.socket.close();
+  });
+
+  it('ends the stream when the socket closes while events flow (an event met in the closing handshake)', async () => {
+    const harness = await start(true);
+    const client = await rawClient(harness.url);
+    client.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
+    while (harness.bus.listenerCount('tick') === 0) await new Promise((r) => setTimeout(r, 5));
+    // The server closes (a revoked key): ws is CLOSING at once, its close event (graphql-ws's cue) comes a round trip later.
+    harness.sockets[0]!.close(4401, 'revoked');
+    harness.bus.emit('tick', { n: 2 });
+    const deadline = Date.now() + 5_000;
+    while (harness.returned.count === 0 || harness.bus.listenerCount('tick') > 0) {
+      if (Date.now() > deadline) throw new Error(`the stream was not ended (returned ${harness.returned.count}, listeners ${harness.bus.listenerCount('tick')})`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(harness.returned.count).toBe(1);
+  });
+});
+
+describe('operationKey: what an event\'s result depends on', () => {
+  const Item = new GraphQLObjectType({ name: 'Item', fields: { n: { type: GraphQLInt, args: { times: { type: GraphQLInt } } } } });
+  const schema = new GraphQLSchema({
+    query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString } } }),
+    subscription: new GraphQLObjectType({
+      name: 'Subscription',
+      fields: {
+        stream: { type: Item, args: { id: { type: GraphQLString }, after: { type: GraphQLInt } }, extensions: { eventIgnoresArgs: true } },
+        other: { type: Item, args: { id: { type: GraphQLString } } },
+      },
+    }),
+  });
+  const only = (query: string) => [...streamOnlyVariables(schema, parse(query))].sort();
+
+  it('leaves out the variables used only in the arguments of a field marked eventIgnoresArgs', () => {
+    expect(only('subscription($id: String, $after: Int) { stream(id: $id, after: $after) { n } }')).toEqual(['after', 'id']);
+    // Used below the root too, in a directive, or by an unmarked field: kept.
+    expect(only('subscription($id: String, $after: Int) { stream(id: $id, after: $after) { n(times: $after) } }')).toEqual(['id']);
+    expect(only('subscription($id: String, $on: Boolean!) { stream(id: $id) @include(if: $on) { n } }')).toEqual(['id']);
+    expect(only('subscription($id: String) { other(id: $id) { n } }')).toEqual([]);
+    expect(only('query($id: String) { ok }')).toEqual([]);
+  });
+
+  it('gives subscribers that differ only in those variables one key, and others their own', () => {
+    const query = 'subscription S($id: String, $after: Int, $times: Int) { stream(id: $id, after: $after) { n(times: $times) } }';
+    const document = parse(query);
+    const key = (variables: Record<string, unknown>, scope: unknown[] = ['project-1', 'VIEWER']) => operationKey(schema, query, document, 'S', variables, scope);
+    expect(key({ id: 'a', after: 0, times: 2 })).toBe(key({ id: 'a', after: 17, times: 2 }));
+    expect(key({ id: 'a', after: 0, times: 2 })).not.toBe(key({ id: 'a', after: 0, times: 3 }));
+    expect(key({ id: 'a', after: 0, times: 2 })).not.toBe(key({ id: 'a', after: 0, times: 2 }, ['project-2', 'VIEWER']));
+    expect(key({ id: 'a', after: 0, times: 2 })).not.toBe(key({ id: 'a', after: 0, times: 2 }, ['project-1', 'ADMIN']));
+    expect(key({ id: 'a' })).not.toBe(operationKey(schema, `${query} `, parse(`${query} `), 'S', { id: 'a' }, ['project-1', 'VIEWER']));
   });
 });

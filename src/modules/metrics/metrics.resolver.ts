@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, FieldResolver, ID, Int, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { badInput } from '../../common/errors.js';
 import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
@@ -149,6 +149,8 @@ export class TaskPairResolver {
 @Resolver()
 export class MetricPointsResolver {
   @Authorized<RoleName>('VIEWER')
+  // Its arguments choose the stream, not what an event looks like: subscribers that differ only in them share each event's execution.
+  @Extensions({ eventIgnoresArgs: true })
   @Subscription(() => MetricPoint, {
     description: "The run's metric points as workers record them (live only: Run.metrics holds the earlier ones); ends when the run ends.",
     subscribe: async ({ args, context }: SubscribeResolverData<unknown, { runId: string; names?: string[] | null }, Context>) => {

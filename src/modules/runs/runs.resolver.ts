@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import { Arg, Authorized, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { badInput } from '../../common/errors.js';
 import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
@@ -47,6 +47,8 @@ export class RunResolver {
   }
 
   @Authorized<RoleName>('VIEWER')
+  // Its arguments choose the stream, not what an event looks like: subscribers that differ only in them share each event's execution.
+  @Extensions({ eventIgnoresArgs: true })
   @Subscription(() => RunProgressEvent, {
     description:
       "The run's events from after afterSequence (default: all of them): stored ones first, then live ones, each once and in order; ends after its final status.",
