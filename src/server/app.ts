@@ -156,6 +156,10 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
     return result;
   };
 
+  // A result as a WebSocket client sees it: its errors shown as above, whichever path sends it (graphql-ws or the fan-out's sink).
+  const shownResult = (result: ExecutionResult, scope: RequestScope): ExecutionResult =>
+    result.errors ? { ...result, errors: result.errors.map((e) => shownOverWs(e, scope)) } : result;
+
   // Messages are GraphQL operations: the HTTP body limit applies to them too, before authentication.
   // Upgrades are handed over by hand rather than with `server:`, which would make ws re-emit the HTTP
   // server's listen errors (a port taken) as its own, printed by graphql-ws as an internal error.
@@ -244,7 +248,7 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
               socket: ctx.extra.socket,
               raw,
               id,
-              shown: (result) => ({ ...result, errors: result.errors!.map((e) => shownOverWs(e, contextValue)) }),
+              shown: (result) => shownResult(result, contextValue),
               sent: () => subscriptionEventsSent.inc(),
             });
           }
@@ -263,8 +267,7 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
       },
       onNext: (_ctx, _id, _payload, args, result) => {
         subscriptionEventsSent.inc();
-        const { errors } = result as ExecutionResult;
-        return errors ? { ...result, errors: errors.map((e) => shownOverWs(e, args.contextValue as Context)) } : result;
+        return shownResult(result as ExecutionResult, args.contextValue as Context);
       },
       onError: (ctx, id, _payload, errors) => {
         const scope = ctx.extra.scopes?.get(id) ?? { requestId: randomUUID(), logger };

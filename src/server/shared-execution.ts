@@ -139,10 +139,10 @@ function pumpInto(
   shared: boolean,
 ): AsyncGenerator<ExecutionResult> {
   const prefix = `{"id":${JSON.stringify(sink.id)},"type":"next","payload":`;
-  let stopped = false;
+  // Aborted when graphql-ws stops the operation (the client completed, or its socket closed).
   const stopping = new AbortController();
-  const stoppedSignal = new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
-  const open = () => !stopped && sink.socket.readyState === sink.socket.OPEN;
+  const stopped = new Promise<void>((resolve) => stopping.signal.addEventListener('abort', () => resolve(), { once: true }));
+  const open = () => !stopping.signal.aborted && sink.socket.readyState === sink.socket.OPEN;
   const write = (result: ExecutionResult) => {
     let json: string;
     if (result.errors) json = JSON.stringify(sink.shown(result));
@@ -172,7 +172,7 @@ function pumpInto(
       for (;;) {
         const item = await iterator.next();
         if (item.done) ended = true;
-        if (item.done || stopped) break;
+        if (item.done || stopping.signal.aborted) break;
         const made = resultOf(item.value);
         const result = made instanceof Promise ? await made : made;
         // Closing: ws says so before its close event, on which graphql-ws would have stopped the operation.
@@ -195,11 +195,10 @@ function pumpInto(
       if (!first) return Promise.resolve({ done: true, value: undefined });
       first = false;
       // Settles done as soon as graphql-ws stops the operation, though the stream may be waiting for its next event.
-      return Promise.race([pump, stoppedSignal.then(() => ({ done: true, value: undefined }) as const)]);
+      return Promise.race([pump, stopped.then(() => ({ done: true, value: undefined }) as const)]);
     },
     async return() {
-      if (!stopped) {
-        stopped = true;
+      if (!stopping.signal.aborted) {
         stopping.abort();
         pump.catch(() => {}); // an error after the client left has no one to go to
         // Not awaited: a stream waiting for its next event ends when that comes (an async generator runs one step at a time).

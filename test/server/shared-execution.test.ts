@@ -182,15 +182,26 @@ async function rawClient(url: string): Promise<{ socket: WebSocket; frames: stri
 
 const QUERY = 'subscription { tick { n text fails } }';
 
-/** Subscribes, waits until the server reads the bus, then emits ticks 1..count in one turn. */
-async function ticksOver(harness: Harness, count: number): Promise<string[]> {
+/** A raw client subscribed to `tick` as `id`, once the server reads the bus. */
+async function tickSubscriber(harness: Harness, id = '1'): Promise<Awaited<ReturnType<typeof rawClient>>> {
   const client = await rawClient(harness.url);
-  client.socket.send(JSON.stringify({ id: 'op-\u00e91', type: 'subscribe', payload: { query: QUERY } }));
+  client.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query: QUERY } }));
+  await untilListening(harness);
+  return client;
+}
+
+/** Waits until the server's stream listens on the bus (graphql-ws does not say when a subscription started). */
+async function untilListening(harness: Harness): Promise<void> {
   const deadline = Date.now() + 5_000;
   while (harness.bus.listenerCount('tick') === 0) {
     if (Date.now() > deadline) throw new Error('the subscription never started');
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** Subscribes, waits until the server reads the bus, then emits ticks 1..count in one turn. */
+async function ticksOver(harness: Harness, count: number): Promise<string[]> {
+  const client = await tickSubscriber(harness, 'op-\u00e91');
   for (let n = 1; n <= count; n++) harness.bus.emit('tick', { n });
   await client.waitFor(1 + count);
   client.socket.close();
@@ -223,9 +234,7 @@ describe('sharedSubscribe writing results straight to the socket', () => {
 
   it('writes the frames made in one turn of the event loop in one write per socket', async () => {
     const harness = await start(true);
-    const client = await rawClient(harness.url);
-    client.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
-    while (harness.bus.listenerCount('tick') === 0) await new Promise((r) => setTimeout(r, 5));
+    const client = await tickSubscriber(harness);
     const [raw] = harness.raws as (Duplex & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void })[];
     let writes = 0;
     for (const method of ['_write', '_writev'] as const) {
@@ -245,9 +254,7 @@ describe('sharedSubscribe writing results straight to the socket', () => {
 
   it('stops the stream when the client completes, and the socket goes on serving', async () => {
     const harness = await start(true);
-    const client = await rawClient(harness.url);
-    client.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
-    while (harness.bus.listenerCount('tick') === 0) await new Promise((r) => setTimeout(r, 5));
+    const client = await tickSubscriber(harness);
     harness.bus.emit('tick', { n: 2 });
     await client.waitFor(2);
     client.socket.send(JSON.stringify({ id: '1', type: 'complete' }));
@@ -263,7 +270,7 @@ describe('sharedSubscribe writing results straight to the socket', () => {
     harness.bus.emit('tick', { n: 4 });
     // The socket still serves new operations.
     client.socket.send(JSON.stringify({ id: '2', type: 'subscribe', payload: { query: QUERY } }));
-    while (harness.bus.listenerCount('tick') === 0) await new Promise((r) => setTimeout(r, 5));
+    await untilListening(harness);
     harness.bus.emit('tick', { n: 6 });
     await client.waitFor(framesWhenReturned + 1);
     expect(client.frames.slice(framesWhenReturned).map((f) => JSON.parse(f))).toEqual([{ id: '2', type: 'next', payload: { data: { tick: { n: 6, text: 'tick 6 é✓', fails: 'even' } } } }]);
@@ -301,9 +308,7 @@ describe('sharedSubscribe writing results straight to the socket', () => {
 
   it('ends the stream when the socket closes while events flow (an event met in the closing handshake)', async () => {
     const harness = await start(true);
-    const client = await rawClient(harness.url);
-    client.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: QUERY } }));
-    while (harness.bus.listenerCount('tick') === 0) await new Promise((r) => setTimeout(r, 5));
+    await tickSubscriber(harness);
     // The server closes (a revoked key): ws is CLOSING at once, its close event (graphql-ws's cue) comes a round trip later.
     harness.sockets[0]!.close(4401, 'revoked');
     harness.bus.emit('tick', { n: 2 });
