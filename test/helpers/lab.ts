@@ -60,6 +60,8 @@ export interface TestLab {
   clickhouse: OwnClickHouse | null;
   /** SQL statements sent since the lab started. */
   statements(): number;
+  /** The text of the statements sent since the lab started, the last 1,000 of them. */
+  statementTexts(): string[];
   /** A new project with a key of the given role, and a client speaking with that key. */
   newProject(role?: RoleName): Promise<TestProject>;
   close(): Promise<void>;
@@ -162,9 +164,14 @@ function testBlobStore(kind: 'local' | 's3'): { root: string | null; create: (se
 /** The real server on a free port over the test database: real HTTP, real WebSocket. */
 export async function startTestLab(options: TestLabOptions = {}): Promise<TestLab> {
   let statements = 0;
+  const texts: string[] = [];
   const own = options.sameDatabaseAs ? null : options.worker || options.isolated ? await ownDatabase() : null;
   // The driver's own catalog query on each new pool connection is not the application's round-trip.
-  const countStatement = (query: string) => void (query.includes('pg_catalog.pg_type') || statements++);
+  const countStatement = (query: string) => {
+    if (query.includes('pg_catalog.pg_type')) return;
+    statements++;
+    if (texts.push(query) > 1000) texts.shift();
+  };
   const databaseUrl = options.sameDatabaseAs?.databaseUrl ?? own?.url ?? inject('databaseUrl');
   const database = connectDatabase(databaseUrl, { poolSize: options.poolSize ?? 5, onQuery: countStatement });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -211,6 +218,7 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     graphqlUrl,
     wsUrl: graphqlUrl.replace(/^http/, 'ws'),
     statements: () => statements,
+    statementTexts: () => [...texts],
     async newProject(role: RoleName = 'ADMIN') {
       const project = await core.services.projects.create(`test-${randomBytes(4).toString('hex')}`);
       const keyWithRole = async (r: RoleName) => {

@@ -52,7 +52,7 @@ describe('a page of children for many parents', () => {
   it('reads about the page size of rows, not every child of every parent', async () => {
     const repo = new RunsRepo(drizzle(sql, { schema }));
     statements.length = 0;
-    const rows = await repo.pagesByExperiment(projectId, experimentIds, { after: null, status: null }, 3);
+    const rows = await repo.pagesByExperiment(projectId, experimentIds, { after: null, status: null, columns: 'all' }, 3);
     expect(rows).toHaveLength(6);
     expect(rows.filter((r) => r.experimentId === experimentIds[0])).toHaveLength(3);
 

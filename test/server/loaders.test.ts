@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId, type NodeType } from '../../src/common/global-id.js';
 import type { RunsPageArgs } from '../../src/modules/runs/runs.repo.js';
-import { RunStatus, TaskStatus } from '../../src/modules/runs/runs.types.js';
+import { RUN_LIST_COLUMNS, RunStatus, TaskStatus } from '../../src/modules/runs/runs.types.js';
 import type { TaskPageArgs } from '../../src/modules/runs/tasks.repo.js';
 import type { Loaders } from '../../src/app/modules.js';
 import { ArtifactsRepo } from '../../src/modules/artifacts/artifacts.repo.js';
@@ -247,6 +247,9 @@ function shuffled<T>(items: T[], seed = 20260101): T[] {
 
 /** Mine shuffled with duplicates, the missing uuid, and the foreign key (twice). */
 const mixedKeys = (mine: string[], foreign: string) => shuffled([...mine, ...mine.slice(0, 2), MISSING, foreign, foreign]);
+
+/** `row` with only `keys`, in their order. */
+const pick = <T extends object, K extends keyof T>(row: T, keys: readonly K[]) => Object.fromEntries(keys.map((key) => [key, row[key]])) as Pick<T, K>;
 
 function ok<T>(value: T | Error): T {
   if (value instanceof Error) throw value;
@@ -517,12 +520,15 @@ describe('each loader answers like an unbatched query, in key order, with an Err
       select created_at, id from runs where experiment_id = ${mineIds[3]!} order by created_at desc, id desc offset 1 limit 1`;
     const after = { createdAt: new Date(cursor!.created_at), id: cursor!.id };
     const pageArgs: { args: RunsPageArgs; limit: number }[] = [
-      { args: { after: null, status: null }, limit: 3 },
-      { args: { after: null, status: [RunStatus.RUNNING] }, limit: 2 },
-      { args: { after, status: null }, limit: 6 },
-      { args: { after: null, status: [RunStatus.FAILED, RunStatus.QUEUED] }, limit: 2 },
+      { args: { after: null, status: null, columns: 'all' }, limit: 3 },
+      { args: { after: null, status: [RunStatus.RUNNING], columns: 'all' }, limit: 2 },
+      { args: { after, status: null, columns: 'all' }, limit: 6 },
+      { args: { after: null, status: [RunStatus.FAILED, RunStatus.QUEUED], columns: 'all' }, limit: 2 },
       // latestRun: the first of the unfiltered runs, from the same query as runs(first: 2).
-      { args: { after: null, status: null }, limit: 1 },
+      { args: { after: null, status: null, columns: 'all' }, limit: 1 },
+      // The same for a query that asks for RUN_LIST_FIELDS only: RUN_LIST_COLUMNS of the same runs, in a statement of their own.
+      { args: { after: null, status: null, columns: 'list' }, limit: 2 },
+      { args: { after: null, status: null, columns: 'list' }, limit: 1 },
     ];
     const countArgs: (RunStatus[] | null)[] = [null, [RunStatus.RUNNING], [RunStatus.FAILED, RunStatus.QUEUED]];
     const pageKeys = shuffled(keys.flatMap((parentId) => pageArgs.map((a) => ({ parentId, ...a }))));
@@ -530,7 +536,7 @@ describe('each loader answers like an unbatched query, in key order, with an Err
 
     const before = lab.statements();
     const [pages, counts] = await Promise.all([loaders.runsByExperiment.loadMany(pageKeys), loaders.runCountByExperiment.loadMany(countKeys)]);
-    expect(lab.statements() - before).toBe(4 + countArgs.length);
+    expect(lab.statements() - before).toBe(5 + countArgs.length);
 
     const ofExperiment = (parentId: string, status: string[] | null) =>
       sql`project_id = ${me} and experiment_id = ${parentId} ${status ? sql`and status in ${sql(status)}` : sql``}`;
@@ -540,8 +546,15 @@ describe('each loader answers like an unbatched query, in key order, with an Err
         ${args.after ? sql`and (created_at, id) < (${args.after.createdAt.toISOString()}::timestamptz, ${args.after.id}::uuid)` : sql``}
         order by created_at desc, id desc limit ${limit}`);
       expect(ok(pages[i]!).map((r) => r.id)).toEqual(expected);
-      if (limit === 1 && expected.length) expect(ok(pages[i]!)[0]).toEqual((await repos.runs.byIds(me, [expected[0]!]))[0]);
+      const whole = await repos.runs.byIds(me, expected);
+      if (args.columns === 'all' && limit === 1 && expected.length) expect(ok(pages[i]!)[0]).toEqual(whole[0]);
+      if (args.columns === 'list') {
+        expect(ok(pages[i]!)).toEqual(expected.map((id) => pick(whole.find((row) => row.id === id)!, RUN_LIST_COLUMNS)));
+        // A list row is not a whole row: the run's loader does not hold it.
+        for (const row of ok(pages[i]!)) expect(Object.keys(row)).toEqual([...RUN_LIST_COLUMNS]);
+      }
     }
+    expect(pageKeys.some(({ args }, i) => args.columns === 'list' && ok(pages[i]!).length > 0)).toBe(true);
     for (const [i, { parentId, args }] of countKeys.entries()) {
       expect(counts[i]).toBe(await counted(sql`select count(*)::int as n from runs where ${ofExperiment(parentId, args)}`));
     }
@@ -549,9 +562,9 @@ describe('each loader answers like an unbatched query, in key order, with an Err
     expect(pageKeys.some(({ args }, i) => args.after && ok(pages[i]!).length > 0)).toBe(true);
     expect(pageKeys.some(({ args, parentId }, i) => args.after && mineIds.includes(parentId) && ok(pages[i]!).length === 0)).toBe(true);
 
-    expect(ok(await theirLoaders.runsByExperiment.load({ parentId: foreign, args: { after: null, status: null }, limit: 1 }))[0]!.experimentId).toBe(foreign);
+    expect(ok(await theirLoaders.runsByExperiment.load({ parentId: foreign, args: { after: null, status: null, columns: 'all' }, limit: 1 }))[0]!.experimentId).toBe(foreign);
     expect((await theirLoaders.runCountByExperiment.loadMany(mineIds.map((parentId) => ({ parentId, args: null })))).every((n) => n === 0)).toBe(true);
-    expect((await theirLoaders.runsByExperiment.loadMany(mineIds.map((parentId) => ({ parentId, args: { after: null, status: null }, limit: 1 })))).flat()).toEqual([]);
+    expect((await theirLoaders.runsByExperiment.loadMany(mineIds.map((parentId) => ({ parentId, args: { after: null, status: null, columns: 'list' as const }, limit: 1 })))).flat()).toEqual([]);
   });
 
   it('versionsByDataset (pages, and the newest READY version as a page of 1), versionCountByDataset', async () => {

@@ -21,6 +21,8 @@ export function childrenByParent<A, Row>(
   parentOf: (row: Row) => string,
   /** The loader of these rows by id, primed with every row read, so a nested field naming one costs no query. */
   byId?: DataLoader<string, Row, unknown>,
+  /** Whether the rows read for `args` are whole rows, which `byId` may hold (default: always). */
+  whole: (args: A) => boolean = () => true,
 ): DataLoader<ParentKey<A>, Row[], string> {
   return new DataLoader<ParentKey<A>, Row[], string>(
     async (keys) => {
@@ -38,8 +40,9 @@ export function childrenByParent<A, Row>(
       const rowsByKey = new Map<string, Row[]>();
       await Promise.all(
         [...groups].map(async ([argsKey, group]) => {
+          const primed = byId && whole(group.args) ? byId : undefined;
           for (const row of await fetch([...group.parentIds], group.args, group.limit)) {
-            byId?.prime((row as { id: string }).id, row);
+            primed?.prime((row as { id: string }).id, row);
             const key = `${parentOf(row)}|${argsKey}`;
             const rows = rowsByKey.get(key);
             if (rows) rows.push(row);

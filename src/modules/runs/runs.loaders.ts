@@ -1,9 +1,10 @@
+import type DataLoader from 'dataloader';
 import { notFound } from '../../common/errors.js';
-import type { RunRow, TaskRow } from '../../db/schema.js';
+import type { TaskRow } from '../../db/schema.js';
 import { childrenByParent, countByParent } from '../common/children-loader.js';
 import { batchLoader, rowsById } from '../common/loaders.js';
 import type { RunsPageArgs, RunsRepo } from './runs.repo.js';
-import type { RunStatus } from './runs.types.js';
+import type { RunListRow, RunStatus } from './runs.types.js';
 import type { TaskPageArgs, TasksRepo } from './tasks.repo.js';
 
 export function createRunLoaders(repo: RunsRepo, tasks: TasksRepo, projectId: string) {
@@ -18,11 +19,16 @@ export function createRunLoaders(repo: RunsRepo, tasks: TasksRepo, projectId: st
   return {
     runById,
     taskById,
-    /** A page of each experiment's runs; `latestRun` is its first run with no filter, so it shares the query of `runs(first: n)`. */
-    runsByExperiment: childrenByParent<RunsPageArgs, RunRow>(
+    /**
+     * A page of each experiment's runs; `latestRun` is its first run with no filter, so it shares the query of `runs(first: n)`.
+     * Rows of `columns: 'all'` prime runById; rows of `list` hold only RUN_LIST_COLUMNS and do not.
+     */
+    runsByExperiment: childrenByParent<RunsPageArgs, RunListRow>(
       (experimentIds, args, limit) => repo.pagesByExperiment(projectId, experimentIds, args, limit ?? Number.MAX_SAFE_INTEGER),
       (row) => row.experimentId,
-      runById,
+      // Whole rows only reach it (the predicate below): a RunRow is a RunListRow with more columns.
+      runById as unknown as DataLoader<string, RunListRow>,
+      (args) => args.columns === 'all',
     ),
     runCountByExperiment: countByParent<RunStatus[] | null>((experimentIds, status) => repo.countsByExperiment(projectId, experimentIds, status)),
     /** A page of each run's tasks, in task order. */

@@ -3,12 +3,16 @@ import { runRows, runs, runSnapshots, type ModelSnapshot, type PromptVersionSnap
 import { anyId, Repo } from '../../storage/postgres.js';
 import { progressJson, type RunEventJson } from './tasks.repo.js';
 import { afterCreatedAt, firstPerParent, keysetValues, newestFirst } from '../common/keyset.js';
-import type { RunStatus } from './runs.types.js';
+import { RUN_LIST_COLUMNS, type RunListRow, type RunStatus } from './runs.types.js';
 
 export interface RunsPageArgs {
   after: { createdAt: Date; id: string } | null;
   status: RunStatus[] | null;
+  /** `list`: only RUN_LIST_COLUMNS, for a query that asks for RUN_LIST_FIELDS only; `all`: whole rows. */
+  columns: 'list' | 'all';
 }
+
+const listColumns = Object.fromEntries(RUN_LIST_COLUMNS.map((name) => [name, runs[name]])) as { [K in (typeof RUN_LIST_COLUMNS)[number]]: (typeof runs)[K] };
 
 const p = sql.placeholder;
 
@@ -23,9 +27,9 @@ export class RunsRepo extends Repo {
     return status?.length ? sql`${runs.status} = any(${p('status')}::run_status[])` : undefined;
   }
 
-  /** Up to `limit` runs of each experiment, newest first, in one statement. */
-  pagesByExperiment(projectId: string, experimentIds: readonly string[], args: RunsPageArgs, limit: number): Promise<RunRow[]> {
-    const statement = this.prepared(`pages|${args.status?.length ? 'status' : ''}|${args.after ? 'after' : 'first'}`, () => {
+  /** Up to `limit` runs of each experiment, newest first, in one statement: whole rows, or only RUN_LIST_COLUMNS (`args.columns`). */
+  pagesByExperiment(projectId: string, experimentIds: readonly string[], args: RunsPageArgs, limit: number): Promise<RunListRow[]> {
+    const statement = this.prepared(`pages|${args.status?.length ? 'status' : ''}|${args.after ? 'after' : 'first'}|${args.columns}`, () => {
       const pageIds = firstPerParent(
         runs,
         runs.id,
@@ -33,7 +37,8 @@ export class RunsRepo extends Repo {
         newestFirst(runs),
         and(eq(runs.projectId, p('projectId')), this.statusIn(args.status), args.after ? afterCreatedAt(runs) : undefined),
       );
-      return this.db.select().from(runs).where(sql`${runs.id} in (${pageIds})`).orderBy(...newestFirst(runs)).prepare('runs_pages');
+      const select = args.columns === 'list' ? this.db.select(listColumns) : this.db.select();
+      return select.from(runs).where(sql`${runs.id} in (${pageIds})`).orderBy(...newestFirst(runs)).prepare(`runs_pages_${args.columns}`);
     });
     return statement.execute({ projectId, parentIds: experimentIds, status: args.status, ...keysetValues(args.after), limit });
   }

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Authorized, Ctx, Extensions, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root, Subscription, type SubscribeResolverData } from 'type-graphql';
 import { badInput } from '../../common/errors.js';
 import { fromGlobalId } from '../../common/global-id.js';
 import type { Context } from '../../server/context.js';
@@ -11,11 +12,15 @@ import { DatasetVersion } from '../datasets/datasets.types.js';
 import { JSONScalar } from '../common/node.types.js';
 import { StartRunInput } from './runs.inputs.js';
 import type { StartRunSpec } from './runs.service.js';
-import { Run, RunConnection, RunProgressEvent, runEventOf, RunStatus, RunStatusChanged, Task, TaskConnection, TaskStatus, TaskUpdated } from './runs.types.js';
+import { RUN_LIST_FIELDS, Run, RunConnection, RunProgressEvent, runEventOf, RunStatus, RunStatusChanged, Task, TaskConnection, TaskStatus, TaskUpdated } from './runs.types.js';
 import type { RunEventJson } from './tasks.repo.js';
+import type { RunsPageArgs } from './runs.repo.js';
+import { selectsOnly } from '../common/selection.js';
 
-/** The newest run of an experiment is the first of its unfiltered runs. */
-const NO_FILTER = { after: null, status: null };
+/** Whether a page of runs may read RUN_LIST_COLUMNS only: its nodes are asked for RUN_LIST_FIELDS only. */
+const runsPageListsOnly = selectsOnly([['nodes'], ['edges', 'node']], RUN_LIST_FIELDS);
+const latestRunListsOnly = selectsOnly([[]], RUN_LIST_FIELDS);
+const columnsFor = (listsOnly: boolean): RunsPageArgs['columns'] => (listsOnly ? 'list' : 'all');
 
 const countRuns = (ctx: Context, experimentId: string, status: RunStatus[] | null): Promise<number> =>
   ctx.loaders.runCountByExperiment.load({ parentId: experimentId, args: status });
@@ -192,13 +197,15 @@ export class ExperimentRunsResolver {
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
     @Arg('status', () => [RunStatus], { nullable: true, description: 'Only runs in one of these states.' }) status?: RunStatus[],
+    @Info() info?: GraphQLResolveInfo,
   ): Promise<Page<Run>> {
     const statusFilter = status?.length ? [...status].sort() : null;
+    const columns = columnsFor(runsPageListsOnly(info!));
     return pageOf(first, after, {
       keyset: createdAtKeyset,
-      fetch: (keyset, limit) => ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args: { after: keyset, status: statusFilter }, limit }),
+      fetch: (keyset, limit) => ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args: { after: keyset, status: statusFilter, columns }, limit }),
       sortKey: createdAtSortKey,
-      node: Run.fromRow,
+      node: Run.fromPageRow,
       count: () => countRuns(ctx, experiment.row.id, statusFilter),
     });
   }
@@ -209,8 +216,10 @@ export class ExperimentRunsResolver {
   }
 
   @FieldResolver(() => Run, { nullable: true, description: 'Its newest run.' })
-  async latestRun(@Root() experiment: Experiment, @Ctx() ctx: Context): Promise<Run | null> {
-    const [row] = await ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args: NO_FILTER, limit: 1 });
-    return row ? Run.fromRow(row) : null;
+  async latestRun(@Root() experiment: Experiment, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Run | null> {
+    // The newest run of an experiment is the first of its unfiltered runs.
+    const args = { after: null, status: null, columns: columnsFor(latestRunListsOnly(info)) };
+    const [row] = await ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args, limit: 1 });
+    return row ? Run.fromPageRow(row) : null;
   }
 }
