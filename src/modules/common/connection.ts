@@ -65,25 +65,48 @@ export async function pageOf<Row, T, K>(first: number | null | undefined, after:
   const args = parsePageArgs(first, after);
   const rows = await list.fetch(list.keyset(args.after), args.first + 1);
   const pageRows = rows.length > args.first ? rows.slice(0, args.first) : rows;
-  const nodes = pageRows.map(list.node);
-  const cursorAt = (i: number) => (i >= 0 && i < pageRows.length ? encodeCursor(list.sortKey(pageRows[i]!)) : null);
-  return {
-    get edges() {
-      return nodes.map((node, i) => ({ node, cursor: cursorAt(i)! }));
-    },
-    nodes,
-    pageInfo: {
-      hasNextPage: rows.length > args.first,
-      hasPreviousPage: args.after !== null,
-      get startCursor() {
-        return cursorAt(0);
-      },
-      get endCursor() {
-        return cursorAt(pageRows.length - 1);
-      },
-    },
-    count: list.count,
-  };
+  return new ListPage(pageRows.map(list.node), pageRows, list, rows.length > args.first, args.after !== null);
+}
+
+/** A page whose cursors are encoded when read: a class, so its getters live on the prototype rather than being made for every page. */
+class ListPage<Row, T> implements Page<T> {
+  readonly pageInfo: PageInfo;
+  readonly count: () => Promise<number>;
+
+  constructor(
+    readonly nodes: T[],
+    private readonly rows: Row[],
+    private readonly list: { sortKey: (row: Row) => unknown[]; count: () => Promise<number> },
+    hasNextPage: boolean,
+    hasPreviousPage: boolean,
+  ) {
+    this.pageInfo = new ListPageInfo(this, hasNextPage, hasPreviousPage);
+    this.count = list.count;
+  }
+
+  cursorAt(i: number): string | null {
+    return i >= 0 && i < this.rows.length ? encodeCursor(this.list.sortKey(this.rows[i]!)) : null;
+  }
+
+  get edges(): { node: T; cursor: string }[] {
+    return this.nodes.map((node, i) => ({ node, cursor: this.cursorAt(i)! }));
+  }
+}
+
+class ListPageInfo implements PageInfo {
+  constructor(
+    private readonly page: { cursorAt(i: number): string | null; nodes: readonly unknown[] },
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.page.cursorAt(0);
+  }
+
+  get endCursor(): string | null {
+    return this.page.cursorAt(this.page.nodes.length - 1);
+  }
 }
 
 /** Cursor values of a (created_at, id) keyset, checked so a forged cursor is BAD_USER_INPUT, not a SQL error. */

@@ -2,7 +2,7 @@ import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ModelView } from './models.repo.js';
 import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
-import { DateTime, JSONScalar, Node } from '../common/node.types.js';
+import { DateTime, JSONScalar, Node, oncePerRow } from '../common/node.types.js';
 import { ProviderKind } from './provider-kind.js';
 
 export { ProviderKind };
@@ -55,23 +55,25 @@ export class Model extends Node {
   @Field(() => DateTime, { description: 'When it was created.' })
   createdAt!: Date;
 
-  static fromRow(row: ModelView): Model {
-    return Object.assign(new Model(), {
-      id: toGlobalId('Model', row.id),
-      row,
-      name: row.name,
-      provider: row.provider,
-      modelName: row.modelName,
-      baseUrl: row.baseUrl,
-      hasApiKey: row.hasApiKey,
-      parameters: row.parameters,
-      inputCostPerMTok: row.inputCostPerMTok,
-      outputCostPerMTok: row.outputCostPerMTok,
-      maxConcurrency: row.maxConcurrency,
-      requestsPerMinute: row.requestsPerMinute,
-      createdAt: row.createdAt,
-    });
-  }
+  /** One object per row (oncePerRow): nothing changes a Model once built. */
+  static fromRow = oncePerRow(
+    (row: ModelView): Model =>
+      Object.assign(new Model(), {
+        id: toGlobalId('Model', row.id),
+        row,
+        name: row.name,
+        provider: row.provider,
+        modelName: row.modelName,
+        baseUrl: row.baseUrl,
+        hasApiKey: row.hasApiKey,
+        parameters: row.parameters,
+        inputCostPerMTok: row.inputCostPerMTok,
+        outputCostPerMTok: row.outputCostPerMTok,
+        maxConcurrency: row.maxConcurrency,
+        requestsPerMinute: row.requestsPerMinute,
+        createdAt: row.createdAt,
+      }),
+  );
 }
 
 export const ModelConnection = connectionType(Model, 'Model');

@@ -2,7 +2,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import type { PromptRow, PromptVersionRow } from '../../db/schema.js';
 import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
-import { DateTime, Node } from '../common/node.types.js';
+import { DateTime, Node, oncePerRow } from '../common/node.types.js';
 
 @ObjectType('Prompt', { simpleResolvers: true, implements: Node, description: "A prompt's versions are immutable; templates use mustache syntax over the dataset row's input fields." })
 export class Prompt extends Node {
@@ -18,15 +18,17 @@ export class Prompt extends Node {
   @Field(() => DateTime, { description: 'When it was created.' })
   createdAt!: Date;
 
-  static fromRow(row: PromptRow): Prompt {
-    return Object.assign(new Prompt(), {
-      id: toGlobalId('Prompt', row.id),
-      row,
-      name: row.name,
-      description: row.description,
-      createdAt: row.createdAt,
-    });
-  }
+  /** One object per row (oncePerRow): nothing changes a Prompt once built. */
+  static fromRow = oncePerRow(
+    (row: PromptRow): Prompt =>
+      Object.assign(new Prompt(), {
+        id: toGlobalId('Prompt', row.id),
+        row,
+        name: row.name,
+        description: row.description,
+        createdAt: row.createdAt,
+      }),
+  );
 }
 
 @ObjectType('PromptVersion', { simpleResolvers: true, implements: Node, description: 'One immutable version of a prompt.' })
@@ -49,17 +51,19 @@ export class PromptVersion extends Node {
   @Field(() => DateTime, { description: 'When it was created.' })
   createdAt!: Date;
 
-  static fromRow(row: PromptVersionRow): PromptVersion {
-    return Object.assign(new PromptVersion(), {
-      id: toGlobalId('PromptVersion', row.id),
-      row,
-      version: row.version,
-      system: row.system,
-      template: row.template,
-      variables: row.variables,
-      createdAt: row.createdAt,
-    });
-  }
+  /** One object per row (oncePerRow): nothing changes a PromptVersion once built. */
+  static fromRow = oncePerRow(
+    (row: PromptVersionRow): PromptVersion =>
+      Object.assign(new PromptVersion(), {
+        id: toGlobalId('PromptVersion', row.id),
+        row,
+        version: row.version,
+        system: row.system,
+        template: row.template,
+        variables: row.variables,
+        createdAt: row.createdAt,
+      }),
+  );
 }
 
 export const PromptConnection = connectionType(Prompt, 'Prompt');
