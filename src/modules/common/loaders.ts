@@ -35,3 +35,12 @@ export function rowsById<Row extends { id: string }>(
 ): DataLoader<string, Row, unknown> {
   return batchLoader(fetch, (row) => row.id, (row) => row, missing);
 }
+
+/**
+ * The values of `keys`, built by `build`, in key order; the first key without a value rejects
+ * with its Error. DataLoader's `loadMany` adds a caught promise per key to return errors in
+ * place, which a field that fails on any missing key does not need.
+ */
+export function loadAll<K, V, T>(loader: DataLoader<K, V, unknown>, keys: readonly K[], build: (value: V) => T): Promise<T[]> {
+  return Promise.all(keys.map((key) => loader.load(key))).then((values) => values.map((value) => build(value)));
+}

@@ -71,7 +71,7 @@ export class PromptResolver {
 @Resolver(() => PromptVersion)
 export class PromptVersionResolver {
   @FieldResolver(() => Prompt, { description: 'The prompt it is a version of.' })
-  async prompt(@Root() version: PromptVersion, @Ctx() ctx: Context): Promise<Prompt> {
-    return Prompt.fromRow(await ctx.loaders.promptById.load(version.row.promptId));
+  prompt(@Root() version: PromptVersion, @Ctx() ctx: Context): Promise<Prompt> {
+    return ctx.loaders.promptById.load(version.row.promptId).then(Prompt.fromRow);
   }
 }

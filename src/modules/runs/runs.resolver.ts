@@ -16,6 +16,7 @@ import { RUN_LIST_FIELDS, Run, RunConnection, RunProgressEvent, runEventOf, RunS
 import type { RunEventJson } from './tasks.repo.js';
 import type { RunsPageArgs } from './runs.repo.js';
 import { selectsOnly } from '../common/selection.js';
+import { loadAll } from '../common/loaders.js';
 
 /** Whether a page of runs may read RUN_LIST_COLUMNS only: its nodes are asked for RUN_LIST_FIELDS only. */
 const runsPageListsOnly = selectsOnly([['nodes'], ['edges', 'node']], RUN_LIST_FIELDS);
@@ -106,24 +107,18 @@ export class RunResolver {
   }
 
   @FieldResolver(() => Experiment, { description: 'The experiment the run belongs to.' })
-  async experiment(@Root() run: Run, @Ctx() ctx: Context): Promise<Experiment> {
-    return Experiment.fromRow(await ctx.loaders.experimentById.load(run.row.experimentId));
+  experiment(@Root() run: Run, @Ctx() ctx: Context): Promise<Experiment> {
+    return ctx.loaders.experimentById.load(run.row.experimentId).then(Experiment.fromRow);
   }
 
   @FieldResolver(() => [PromptVersion], { description: 'The prompt versions the run crosses with the dataset rows.' })
-  async promptVersions(@Root() run: Run, @Ctx() ctx: Context): Promise<PromptVersion[]> {
-    return (await ctx.loaders.promptVersionById.loadMany(run.row.promptVersionIds)).map((row) => {
-      if (row instanceof Error) throw row;
-      return PromptVersion.fromRow(row);
-    });
+  promptVersions(@Root() run: Run, @Ctx() ctx: Context): Promise<PromptVersion[]> {
+    return loadAll(ctx.loaders.promptVersionById, run.row.promptVersionIds, PromptVersion.fromRow);
   }
 
   @FieldResolver(() => [Model], { description: 'The models the run calls.' })
-  async models(@Root() run: Run, @Ctx() ctx: Context): Promise<Model[]> {
-    return (await ctx.loaders.modelById.loadMany(run.row.modelIds)).map((row) => {
-      if (row instanceof Error) throw row;
-      return Model.fromRow(row);
-    });
+  models(@Root() run: Run, @Ctx() ctx: Context): Promise<Model[]> {
+    return loadAll(ctx.loaders.modelById, run.row.modelIds, Model.fromRow);
   }
 }
 
@@ -216,10 +211,9 @@ export class ExperimentRunsResolver {
   }
 
   @FieldResolver(() => Run, { nullable: true, description: 'Its newest run.' })
-  async latestRun(@Root() experiment: Experiment, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Run | null> {
+  latestRun(@Root() experiment: Experiment, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Run | null> {
     // The newest run of an experiment is the first of its unfiltered runs.
     const args = { after: null, status: null, columns: columnsFor(latestRunListsOnly(info)) };
-    const [row] = await ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args, limit: 1 });
-    return row ? Run.fromPageRow(row) : null;
+    return ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args, limit: 1 }).then(([row]) => (row ? Run.fromPageRow(row) : null));
   }
 }
