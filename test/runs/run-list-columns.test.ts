@@ -34,7 +34,10 @@ const OTHER_FIELDS: Record<string, string> = {
 
 /** The statements that read pages of runs, among `texts`. */
 const runPages = (texts: string[]) => texts.filter((text) => /from "runs" where "runs"\."id" in \(select page\.id/.test(text));
-const LIST_SELECT = `select ${['id', 'project_id', 'experiment_id', 'status', 'prompt_version_ids', 'model_ids', 'created_at'].map((c) => `"${c}"`).join(', ')} from "runs"`;
+/** The columns a statement selects from runs, by name (an id list selected as text counts as its column). */
+const selectedColumns = (text: string) =>
+  [...text.slice(text.indexOf('select ') + 7, text.indexOf(' from "runs"')).matchAll(/"(\w+)"/g)].map((m) => m[1]).filter((name) => name !== 'runs');
+const LIST_COLUMN_NAMES = ['id', 'project_id', 'experiment_id', 'status', 'prompt_version_ids', 'model_ids', 'created_at'];
 
 describe('a list of runs reads the columns its fields need', () => {
   const t = useTestLab('RESEARCHER', { worker: true });
@@ -76,7 +79,7 @@ describe('a list of runs reads the columns its fields need', () => {
       const { listed, single, statements } = await readBothWays(experimentId, runIds, Object.values(LIST_FIELDS).join(' '), viaFragment);
       // One statement for the page and the latest run, with the list's columns only.
       expect(statements).toHaveLength(1);
-      expect(statements[0]).toContain(LIST_SELECT);
+      expect(selectedColumns(statements[0]!)).toEqual(LIST_COLUMN_NAMES);
       expect(listed.runs.nodes).toEqual(single);
       expect(listed.runs.edges.map((e) => e.node)).toEqual(single);
       expect(listed.latestRun).toEqual(single[0]);
@@ -92,8 +95,7 @@ describe('a list of runs reads the columns its fields need', () => {
       for (const viaFragment of [false, true]) {
         const { listed, single, statements } = await readBothWays(experimentId, runIds, `id status ${selection}`, viaFragment);
         expect(statements, name).toHaveLength(1);
-        expect(statements[0], name).toContain('"evaluators"');
-        expect(statements[0], name).not.toContain(LIST_SELECT);
+        expect(selectedColumns(statements[0]!), name).toHaveLength(31);
         expect(listed.runs.nodes, name).toEqual(single);
         expect(listed.latestRun, name).toEqual(single[0]);
       }

@@ -1,4 +1,5 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import { runRows, runs, runSnapshots, type ModelSnapshot, type PromptVersionSnapshot, type RunRow } from '../../db/schema.js';
 import { anyId, Repo } from '../../storage/postgres.js';
 import { progressJson, type RunEventJson } from './tasks.repo.js';
@@ -12,7 +13,17 @@ export interface RunsPageArgs {
   columns: 'list' | 'all';
 }
 
-const listColumns = Object.fromEntries(RUN_LIST_COLUMNS.map((name) => [name, runs[name]])) as { [K in (typeof RUN_LIST_COLUMNS)[number]]: (typeof runs)[K] };
+/**
+ * A uuid[] column as one comma-joined text, split in JS: the driver parses array text one
+ * character at a time, building a string per character (3% of the CPU of a page of 100 runs).
+ */
+const idList = (column: PgColumn) => sql<string[]>`array_to_string(${column}, ',')`.mapWith((text: string) => (text === '' ? [] : text.split(',')));
+
+const listColumns = {
+  ...(Object.fromEntries(RUN_LIST_COLUMNS.map((name) => [name, runs[name]])) as { [K in (typeof RUN_LIST_COLUMNS)[number]]: (typeof runs)[K] }),
+  promptVersionIds: idList(runs.promptVersionIds),
+  modelIds: idList(runs.modelIds),
+};
 
 const p = sql.placeholder;
 

@@ -4,7 +4,7 @@ import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
 import type { RunEventJson } from './tasks.repo.js';
 import { enumObject } from '../common/enums.js';
-import { DateTime, JSONScalar, Node } from '../common/node.types.js';
+import { DateTime, JSONScalar, Node, oncePerRow } from '../common/node.types.js';
 import { MetricValue } from '../metrics/metric-value.types.js';
 
 export const RunStatus = enumObject(runStatusEnum.enumValues);
@@ -196,18 +196,20 @@ export class Run extends Node {
     return Run.fromRow(row as RunRow);
   }
 
-  static fromRow(row: RunRow): Run {
-    return Object.assign(new Run(), {
-      id: toGlobalId('Run', row.id),
-      row,
-      status: row.status,
-      repetitions: row.repetitions,
-      error: row.error,
-      createdAt: row.createdAt,
-      startedAt: row.startedAt,
-      finishedAt: row.finishedAt,
-    });
-  }
+  /** One object per row (oncePerRow): a page's latest run is the first row of its runs page, so both are one Run. */
+  static fromRow = oncePerRow(
+    (row: RunRow): Run =>
+      Object.assign(new Run(), {
+        id: toGlobalId('Run', row.id),
+        row,
+        status: row.status,
+        repetitions: row.repetitions,
+        error: row.error,
+        createdAt: row.createdAt,
+        startedAt: row.startedAt,
+        finishedAt: row.finishedAt,
+      }),
+  );
 }
 
 export const RunConnection = connectionType(Run, 'Run');
