@@ -2,6 +2,7 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { selectsOnly } from '../../src/modules/common/selection.js';
 import { RUN_LIST_COLUMNS, RUN_LIST_FIELDS } from '../../src/modules/runs/runs.types.js';
+import { RunsRepo } from '../../src/modules/runs/runs.repo.js';
 import { useTestLab } from '../helpers/lab.js';
 import { StartRun } from '../helpers/operations.js';
 import { questionRows, runConfig, waitForRun } from '../helpers/runs.js';
@@ -100,6 +101,25 @@ describe('a list of runs reads the columns its fields need', () => {
         expect(listed.latestRun, name).toEqual(single[0]);
       }
     }
+  });
+  it('list rows hold the same id arrays as whole rows: empty, with a NULL element (the driver reads it as the text NULL), in order', async () => {
+    const { experimentId } = await experimentWithRuns();
+    const experiment = Buffer.from(experimentId, 'base64url').toString().split(':')[1]!;
+    const sql = t.lab.database.sql;
+    const a = '00000000-0000-4000-8000-00000000000a';
+    const b = '00000000-0000-4000-8000-00000000000b';
+    for (const [promptVersionIds, modelIds] of [[[], [b, a]], [[a, null, b], [null]]] as (string | null)[][][]) {
+      await sql`insert into runs (project_id, experiment_id, prompt_version_ids, model_ids) values (${t.project.projectId}, ${experiment}, ${promptVersionIds}::uuid[], ${modelIds}::uuid[])`;
+    }
+    const repo = new RunsRepo(t.lab.database.db);
+    const page = (columns: 'list' | 'all') => repo.pagesByExperiment(t.project.projectId, [experiment], { after: null, status: null, columns }, 10);
+    const [list, all] = await Promise.all([page('list'), page('all')]);
+    expect(list.length).toBe(4);
+    expect(list.map((row) => [row.promptVersionIds, row.modelIds])).toEqual(all.map((row) => [row.promptVersionIds, row.modelIds]));
+    expect(list.slice(0, 2).map((row) => [row.promptVersionIds, row.modelIds])).toEqual([
+      [[a, 'NULL', b], ['NULL']],
+      [[], [b, a]],
+    ]);
   });
 });
 

@@ -37,9 +37,10 @@ export function rowsById<Row extends { id: string }>(
 }
 
 /**
- * The values of `keys`, built by `build`, in key order; the first key without a value rejects
- * with its Error. DataLoader's `loadMany` adds a caught promise per key to return errors in
- * place, which a field that fails on any missing key does not need.
+ * The values of `keys`, built by `build`, in key order; when keys have no value, it rejects with
+ * the Error of one of them (the first to settle, which may not be the first in key order).
+ * DataLoader's `loadMany` adds a caught promise per key to return errors in place, which a field
+ * that fails on any missing key does not need.
  */
 export function loadAll<K, V, T>(loader: DataLoader<K, V, unknown>, keys: readonly K[], build: (value: V) => T): Promise<T[]> {
   return Promise.all(keys.map((key) => loader.load(key))).then((values) => values.map((value) => build(value)));

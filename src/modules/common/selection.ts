@@ -26,7 +26,7 @@ export function selectsOnly(paths: SelectionPaths, allowed: ReadonlySet<string>)
         if (!within(selection.selectionSet, path, fragments, seen)) return false;
       } else {
         const fragment = fragments[selection.name.value];
-        // A fragment spread twice at one level says the same thing twice.
+        // A fragment already being expanded on this path (a cycle, which validation refuses) adds nothing.
         if (seen.has(selection.name.value)) continue;
         if (!fragment || !within(fragment.selectionSet, path, fragments, new Set(seen).add(selection.name.value))) return false;
       }

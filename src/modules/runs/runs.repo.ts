@@ -17,7 +17,9 @@ export interface RunsPageArgs {
  * A uuid[] column as one comma-joined text, split in JS: the driver parses array text one
  * character at a time, building a string per character (3% of the CPU of a page of 100 runs).
  */
-const idList = (column: PgColumn) => sql<string[]>`array_to_string(${column}, ',')`.mapWith((text: string) => (text === '' ? [] : text.split(',')));
+const idList = (column: PgColumn) =>
+  // A NULL element reads back as the text NULL, as postgres.js reads it from the array.
+  sql<string[]>`array_to_string(${column}, ',', 'NULL')`.mapWith((text: string) => (text === '' ? [] : text.split(',')));
 
 const listColumns = {
   ...(Object.fromEntries(RUN_LIST_COLUMNS.map((name) => [name, runs[name]])) as { [K in (typeof RUN_LIST_COLUMNS)[number]]: (typeof runs)[K] }),
