@@ -5,7 +5,11 @@
  * answering the same bytes with plain SQL (bench/console-query/bare-server.ts): the limit, what
  * the data costs without GraphQL execution. Prints one JSON line; progress goes to stderr.
  *
- *   node --import tsx bench/console-query.ts [--seconds 5] [--warmup 2] [--rounds 3] [--connections 32] [--keep]
+ *   node --import tsx bench/console-query.ts [--seconds 5] [--warmup 2] [--rounds 3] [--connections 32] [--keep] [--against REV]
+ *
+ * With `--against REV` the second server is not the bare one but the lab as built at the git
+ * revision REV (a worktree of this repository, built with tsc, sharing node_modules and the
+ * database schema): an A/B of two versions of the lab, in the same interleaved rounds.
  *
  * It makes its own database (BENCH_POSTGRES_URL, an admin connection, default
  * postgres://postgres@127.0.0.1:5432/postgres), migrates it and creates the API key with the lab's
@@ -17,7 +21,7 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +41,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     keep: { type: 'boolean', default: false },
+    against: { type: 'string' },
   },
 });
 const wholeNumber = (name: 'seconds' | 'warmup' | 'rounds' | 'connections', min: number) => {
@@ -73,7 +78,7 @@ const databaseUrl = (port?: number) => {
 };
 
 interface Server {
-  name: 'lab' | 'bare';
+  name: 'lab' | 'bare' | 'base';
   url: string;
   child: ChildProcess;
   proxy: PgProxy;
@@ -171,10 +176,10 @@ async function pageOf(server: Server, apiKey: string, first: number): Promise<st
 }
 
 /** Fails unless both servers answer the same bytes, a full page without errors. */
-async function checkSameAnswers(lab: Server, bare: Server, apiKey: string): Promise<Record<number, string>> {
+async function checkSameAnswers(lab: Server, other: Server, apiKey: string): Promise<Record<number, string>> {
   const answers: Record<number, string> = {};
   for (const first of PAGE_SIZES) {
-    const [fromLab, fromBare] = [await pageOf(lab, apiKey, first), await pageOf(bare, apiKey, first)];
+    const [fromLab, fromBare] = [await pageOf(lab, apiKey, first), await pageOf(other, apiKey, first)];
     const parsed = JSON.parse(fromLab) as { errors?: unknown; data?: { experiments: { nodes: unknown[] } } };
     if (parsed.errors || parsed.data?.experiments.nodes.length !== first) {
       throw new Error(`the lab's answer to first ${first} is not a full page: ${fromLab.slice(0, 500)}`);
@@ -183,7 +188,7 @@ async function checkSameAnswers(lab: Server, bare: Server, apiKey: string): Prom
       let at = 0;
       while (fromLab[at] === fromBare[at]) at++;
       throw new Error(
-        `the servers' answers to first ${first} differ from character ${at} on:\n  lab:  …${fromLab.slice(Math.max(0, at - 80), at + 120)}\n  bare: …${fromBare.slice(Math.max(0, at - 80), at + 120)}`,
+        `the servers' answers to first ${first} differ from character ${at} on:\n  lab:  …${fromLab.slice(Math.max(0, at - 80), at + 120)}\n  ${other.name}: …${fromBare.slice(Math.max(0, at - 80), at + 120)}`,
       );
     }
     answers[first] = fromLab;
@@ -245,6 +250,21 @@ async function load(server: Server, apiKey: string, first: number, requests: num
   };
 }
 
+/** The lab as built at git revision `rev`: a worktree of this repository sharing its node_modules, built with tsc. */
+async function buildRevision(rev: string): Promise<{ cli: string; remove: () => void }> {
+  const dir = await mkdtemp(join(os.tmpdir(), 'llm-lab-bench-base-'));
+  execFileSync('git', ['worktree', 'add', '--detach', dir, rev], { cwd: root, stdio: ['ignore', 2, 2] });
+  const remove = () => execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: root, stdio: ['ignore', 2, 2] });
+  try {
+    await symlink(join(root, 'node_modules'), join(dir, 'node_modules'));
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'], { cwd: dir, stdio: ['ignore', 2, 2] });
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return { cli: join(dir, 'dist/src/main.js'), remove };
+}
+
 /** Requests for a load of about `duration` seconds at `rate`; at least one per connection. */
 const requestsFor = (rate: number, duration: number) => Math.max(connections, Math.round(rate * duration));
 
@@ -256,6 +276,7 @@ async function main(): Promise<void> {
   const loadAverage = os.loadavg().map((load) => round(load, 2));
   const proxies: PgProxy[] = [];
   const dataDir = await mkdtemp(join(os.tmpdir(), 'llm-lab-bench-console-'));
+  let base: Awaited<ReturnType<typeof buildRevision>> | null = null;
   try {
     log(`creating database ${DATABASE}`);
     await admin.unsafe(`drop database if exists ${DATABASE} with (force)`);
@@ -277,42 +298,43 @@ async function main(): Promise<void> {
     const [labProxy, bareProxy] = [await startPgProxy(upstream), await startPgProxy(upstream)];
     proxies.push(labProxy, bareProxy);
 
-    log('starting the lab (llm-lab serve) and the bare server');
-    const lab = await startServer(
-      'lab',
-      [labCli, 'serve'],
-      {
-        PATH: process.env.PATH,
-        DATABASE_URL: databaseUrl(labProxy.port),
-        DATABASE_POOL_SIZE: String(POOL_SIZE),
-        LAB_SECRET_KEY: randomBytes(32).toString('hex'),
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        LAB_DATA_DIR: dataDir,
-        // Production `serve` is meant to need Redis and S3 unless told it runs alone, as here.
-        LAB_ALLOW_SINGLE_PROCESS: '1',
-        // One key at hundreds of requests a second: the limiter still runs (its cost is measured), and allows it.
-        LAB_RATE_LIMIT_QUERIES_PER_MINUTE: '10000000',
-      },
-      labProxy,
-      apiKey,
-    );
-    const bare = await startServer(
-      'bare',
-      ['--import', 'tsx', join(root, 'bench/console-query/bare-server.ts')],
-      { PATH: process.env.PATH, DATABASE_URL: databaseUrl(bareProxy.port), DATABASE_POOL_SIZE: String(POOL_SIZE) },
-      bareProxy,
-      apiKey,
-    );
+    if (values.against) {
+      log(`building the lab at ${values.against} (a git worktree)`);
+      base = await buildRevision(values.against);
+    }
+    log(`starting the lab (llm-lab serve) and ${base ? `the lab at ${values.against}` : 'the bare server'}`);
+    const labEnv = (port: number, data: string) => ({
+      PATH: process.env.PATH,
+      DATABASE_URL: databaseUrl(port),
+      DATABASE_POOL_SIZE: String(POOL_SIZE),
+      LAB_SECRET_KEY: randomBytes(32).toString('hex'),
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      LAB_DATA_DIR: data,
+      // Production `serve` is meant to need Redis and S3 unless told it runs alone, as here.
+      LAB_ALLOW_SINGLE_PROCESS: '1',
+      // One key at hundreds of requests a second: the limiter still runs (its cost is measured), and allows it.
+      LAB_RATE_LIMIT_QUERIES_PER_MINUTE: '10000000',
+    });
+    const lab = await startServer('lab', [labCli, 'serve'], labEnv(labProxy.port, dataDir), labProxy, apiKey);
+    const other = base
+      ? await startServer('base', [base.cli, 'serve'], labEnv(bareProxy.port, join(dataDir, 'base')), bareProxy, apiKey)
+      : await startServer(
+          'bare',
+          ['--import', 'tsx', join(root, 'bench/console-query/bare-server.ts')],
+          { PATH: process.env.PATH, DATABASE_URL: databaseUrl(bareProxy.port), DATABASE_POOL_SIZE: String(POOL_SIZE) },
+          bareProxy,
+          apiKey,
+        );
 
-    const answers = await checkSameAnswers(lab, bare, apiKey);
+    const answers = await checkSameAnswers(lab, other, apiKey);
     log(`both servers answer the same bytes (${PAGE_SIZES.map((first) => `first ${first}: ${Buffer.byteLength(answers[first]!)} B`).join(', ')})`);
 
     // Warm-up: two requests per connection show a server's rate, then about --warmup seconds at
     // that rate; the rate measured last sizes the next round of that server and page size.
     const rates: Record<string, number> = {};
     for (const first of PAGE_SIZES) {
-      for (const server of [lab, bare]) {
+      for (const server of [lab, other]) {
         log(`warm-up: ${server.name}, first ${first}`);
         let { reqPerSec } = await load(server, apiKey, first, 2 * connections, answers[first]!);
         if (warmupSeconds > 0) ({ reqPerSec } = await load(server, apiKey, first, requestsFor(reqPerSec, warmupSeconds), answers[first]!));
@@ -320,29 +342,29 @@ async function main(): Promise<void> {
       }
     }
 
-    const figures: Record<string, Record<Server['name'], Figures[]>> = {};
+    const figures: Record<string, Partial<Record<Server['name'], Figures[]>>> = {};
     for (let r = 0; r < rounds; r++) {
       for (const first of PAGE_SIZES) {
         // Alternate which server goes first, so neither always follows the other's load.
-        for (const server of r % 2 ? [bare, lab] : [lab, bare]) {
+        for (const server of r % 2 ? [other, lab] : [lab, other]) {
           const measured = await load(server, apiKey, first, requestsFor(rates[`${server.name}${first}`]!, seconds), answers[first]!);
           log(`round ${r + 1}/${rounds}, ${server.name}, first ${first}: ${JSON.stringify(measured)}`);
           rates[`${server.name}${first}`] = measured.reqPerSec;
-          ((figures[`first${first}`] ??= { lab: [], bare: [] })[server.name]).push(measured);
+          ((figures[`first${first}`] ??= { lab: [], [other.name]: [] })[server.name]!).push(measured);
         }
       }
     }
 
     const results = Object.fromEntries(
       PAGE_SIZES.map((first) => {
-        const { lab: labRounds, bare: bareRounds } = figures[`first${first}`]!;
+        const { lab: labRounds, [other.name]: bareRounds } = figures[`first${first}`]! as Record<Server['name'], Figures[]>;
         const [labMedian, bareMedian] = [medians(labRounds), medians(bareRounds)];
         return [
           `first${first}`,
           {
             responseBytes: Buffer.byteLength(answers[first]!),
             lab: { ...labMedian, rounds: labRounds },
-            bare: { ...bareMedian, rounds: bareRounds },
+            [other.name]: { ...bareMedian, rounds: bareRounds },
             ratio: round(labMedian.reqPerSec / bareMedian.reqPerSec, 3),
           },
         ];
@@ -351,6 +373,7 @@ async function main(): Promise<void> {
     console.log(
       JSON.stringify({
         bench: 'console-query',
+        ...(values.against ? { against: values.against } : {}),
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${os.platform()} ${os.release()}`, loadAverageAtStart: loadAverage },
         connections,
         seconds,
@@ -365,6 +388,7 @@ async function main(): Promise<void> {
           'statementsPerRequest counts Bind and simple Query messages, parsesPerRequest Parse messages, seen by a proxy between each server and PostgreSQL.',
           'loadGeneratorCpuMsPerRequest is this process: autocannon and both proxies, on the same cores as the servers.',
           'otherCpuPercent is the CPU the rest of the machine used during the round (100: one core), PostgreSQL background processes included: high values mean a disturbed round.',
+          ...(values.against ? [`ratio is this lab's requests per second over those of the lab built at ${values.against} (base).`] : []),
         ],
         results,
       }),
@@ -372,6 +396,7 @@ async function main(): Promise<void> {
   } finally {
     for (const child of children) await stop(child);
     for (const proxy of proxies) await proxy.close();
+    base?.remove();
     if (values.keep) log(`kept database ${DATABASE}`);
     else await admin.unsafe(`drop database if exists ${DATABASE} with (force)`);
     await admin.end();
