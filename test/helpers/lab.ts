@@ -1,3 +1,4 @@
+import { parseGlobalId } from '../../src/common/global-id.js';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type ExecutionResult } from 'graphql';
 import { GraphQLClient, ClientError } from 'graphql-request';
@@ -313,3 +314,10 @@ export async function startExtraWorker(lab: TestLab): Promise<{ stop(): Promise<
     },
   };
 }
+
+/** The database id inside a global ID of any type. */
+export const rowId = (globalId: string): string => {
+  const parsed = parseGlobalId(globalId);
+  if (!parsed) throw new Error(`not a global ID: ${globalId}`);
+  return parsed.id;
+};

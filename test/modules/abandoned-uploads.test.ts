@@ -4,11 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { abandonedArtifactUploadsJob } from '../../src/modules/artifacts/abandoned-uploads.job.js';
 import { abandonedDatasetUploadsJob } from '../../src/modules/datasets/abandoned-uploads.job.js';
 import { toGlobalId } from '../../src/common/global-id.js';
-import { useTestLab } from '../helpers/lab.js';
+import { rowId, useTestLab } from '../helpers/lab.js';
 import { CompleteDatasetUpload, CreateDataset, CreateDatasetUpload, CreateExperiment, CreateArtifactUpload, GetDatasetVersion } from '../helpers/operations.js';
 
 const logger = pino({ level: 'silent' });
-const rowId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1]!;
 
 describe.each(['local', 's3'] as const)('abandoned uploads on the %s blob store', (kind) => {
   // A database of its own: the sweep looks at every project's uploads.

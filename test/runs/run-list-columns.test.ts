@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { selectsOnly } from '../../src/modules/common/selection.js';
 import { RUN_LIST_COLUMNS, RUN_LIST_FIELDS } from '../../src/modules/runs/runs.types.js';
 import { RunsRepo } from '../../src/modules/runs/runs.repo.js';
-import { useTestLab } from '../helpers/lab.js';
+import { rowId, useTestLab } from '../helpers/lab.js';
 import { StartRun } from '../helpers/operations.js';
 import { questionRows, runConfig, waitForRun } from '../helpers/runs.js';
 
@@ -104,7 +104,7 @@ describe('a list of runs reads the columns its fields need', () => {
   });
   it('list rows hold the same id arrays as whole rows: empty, with a NULL element (the driver reads it as the text NULL), in order', async () => {
     const { experimentId } = await experimentWithRuns();
-    const experiment = Buffer.from(experimentId, 'base64url').toString().split(':')[1]!;
+    const experiment = rowId(experimentId);
     const sql = t.lab.database.sql;
     const a = '00000000-0000-4000-8000-00000000000a';
     const b = '00000000-0000-4000-8000-00000000000b';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/common/global-id.js';
-import { graphqlError, startTestLab, subscribe, wsClient, type TestLab, type TestProject } from '../helpers/lab.js';
+import { graphqlError, rowId, startTestLab, subscribe, wsClient, type TestLab, type TestProject } from '../helpers/lab.js';
 import {
   ArchiveExperiment,
   CompleteArtifactUpload,
@@ -80,7 +80,6 @@ describe('project isolation', () => {
 
   it('another project\'s dataset, dataset version, run or artifact in an upload mutation is NOT_FOUND and changes nothing', async () => {
     const sql = lab.database.sql;
-    const rowId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1]!;
     // Their rows, and every row in any project hanging on their dataset or run.
     const snapshot = async () => ({
       datasets: await sql`select * from datasets where id = ${rowId(their.dataset!)}`,

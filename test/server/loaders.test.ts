@@ -16,12 +16,11 @@ import { PromptsRepo } from '../../src/modules/prompts/prompts.repo.js';
 import { RunsRepo } from '../../src/modules/runs/runs.repo.js';
 import { TasksRepo } from '../../src/modules/runs/tasks.repo.js';
 import type { Db } from '../../src/storage/postgres.js';
-import { startTestLab, type TestLab, type TestProject } from '../helpers/lab.js';
+import { rowId, startTestLab, type TestLab, type TestProject } from '../helpers/lab.js';
 import { CreateExperiment, CreateModel, CreatePrompt, CreatePromptVersion, ExperimentsWithRuns } from '../helpers/operations.js';
 
 let lab: TestLab;
 let project: TestProject;
-const rowId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1]!;
 
 beforeAll(async () => {
   lab = await startTestLab();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as schema from '../../src/db/schema.js';
 import { compileRowMapper } from '../../src/storage/postgres.js';
 import { RunsRepo } from '../../src/modules/runs/runs.repo.js';
-import { startTestLab, type TestLab, type TestProject } from '../helpers/lab.js';
+import { rowId, startTestLab, type TestLab, type TestProject } from '../helpers/lab.js';
 import { CreateExperiment, CreateModel, CreatePrompt } from '../helpers/operations.js';
 
 /** What a prepared drizzle statement keeps (internal): its fields, and the mapper the repos' statements get. */
@@ -16,7 +16,6 @@ interface Prepared {
 
 let lab: TestLab;
 let project: TestProject;
-const rowId = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1]!;
 
 beforeAll(async () => {
   lab = await startTestLab();
