@@ -252,8 +252,11 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
               sent: () => subscriptionEventsSent.inc(),
             });
           }
-          counted.add(contextValue);
-          subscriptionsOpen.inc();
+          // The gauge counts subscriptions; a query or mutation sent over the socket is a request like any other.
+          if (operation?.operation === 'subscription') {
+            counted.add(contextValue);
+            subscriptionsOpen.inc();
+          }
           return {
             schema,
             document,

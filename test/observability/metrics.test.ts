@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveMetrics } from '../../src/observability/metrics.js';
-import { StartRun } from '../helpers/operations.js';
-import { graphqlError, useTestLab, wsClient } from '../helpers/lab.js';
+import { print } from 'graphql';
+import { CreateDataset, CreateDatasetUpload, StartRun } from '../helpers/operations.js';
+import { graphqlError, startTestLab, useTestLab, wsClient } from '../helpers/lab.js';
 import { questionRows, runConfig, waitForRun } from '../helpers/runs.js';
 
 /** Samples of a Prometheus text exposition, checked line by line against the format (families with HELP and TYPE first). */
@@ -18,7 +19,7 @@ function parseExposition(text: string): Map<string, number> {
       }
       continue;
     }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/.exec(line);
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|[Nn]a[Nn]|[+-]Inf)$/.exec(line);
     expect(sample, `not a Prometheus sample line: ${line}`).not.toBeNull();
     const family = sample![1]!.replace(/_(bucket|sum|count|total|created)$/, '');
     expect(typed.has(sample![1]!) || typed.has(family) || typed.has(`${family}_total`), `no TYPE before ${line}`).toBe(true);
@@ -86,6 +87,49 @@ describe('/metrics', () => {
     expect(moved('llm_lab_metric_writer_inserted_points')).toBeGreaterThanOrEqual(6 * 4);
     expect(value(after, 'llm_lab_subscriptions')).toBe(value(before, 'llm_lab_subscriptions'));
     expect(value(after, 'llm_lab_websocket_connections')).toBe(value(before, 'llm_lab_websocket_connections'));
+  });
+
+  it('counts subscriptions only: a mutation over WebSocket is not an open subscription while it runs', async () => {
+    // A blob store whose presigning waits until released: the mutation stays in flight over the socket.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let presigning = false;
+    const lab = await startTestLab({
+      wrapBlobs: (store) =>
+        new Proxy(store, {
+          get: (target, name, receiver) => {
+            const value = Reflect.get(target, name, receiver) as unknown;
+            if (name !== 'presignPut' || typeof value !== 'function') return value;
+            return async (...args: unknown[]) => {
+              presigning = true;
+              await released;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        }),
+    });
+    const project = await lab.newProject('RESEARCHER');
+    const ws = wsClient(lab.wsUrl, project.key);
+    try {
+      const { createDataset } = await project.client.request(CreateDataset, { input: { name: 'gauge' } });
+      const before = value(await scrape(), 'llm_lab_subscriptions');
+      const upload = ws.iterate({ query: print(CreateDatasetUpload), variables: { input: { datasetId: createDataset.id, format: 'JSONL', sizeBytes: 10 } } });
+      const answered = upload.next();
+      // Awaited below; a failure before then must not also surface as an unhandled rejection when the lab closes.
+      answered.catch(() => {});
+      for (let i = 0; i < 100 && !presigning; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(presigning).toBe(true);
+      expect(value(await scrape(), 'llm_lab_subscriptions')).toBe(before);
+      release();
+      const { value: result } = await answered;
+      expect((result as { data?: { createDatasetUpload?: { url?: string } } }).data?.createDatasetUpload?.url).toBeTruthy();
+      await upload.return?.();
+      expect(value(await scrape(), 'llm_lab_subscriptions')).toBe(before);
+    } finally {
+      release();
+      await ws.dispose();
+      await lab.close();
+    }
   });
 
   it('answers 404 with where to look for any other path', async () => {
