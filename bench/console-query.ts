@@ -179,16 +179,16 @@ async function pageOf(server: Server, apiKey: string, first: number): Promise<st
 async function checkSameAnswers(lab: Server, other: Server, apiKey: string): Promise<Record<number, string>> {
   const answers: Record<number, string> = {};
   for (const first of PAGE_SIZES) {
-    const [fromLab, fromBare] = [await pageOf(lab, apiKey, first), await pageOf(other, apiKey, first)];
+    const [fromLab, fromOther] = [await pageOf(lab, apiKey, first), await pageOf(other, apiKey, first)];
     const parsed = JSON.parse(fromLab) as { errors?: unknown; data?: { experiments: { nodes: unknown[] } } };
     if (parsed.errors || parsed.data?.experiments.nodes.length !== first) {
       throw new Error(`the lab's answer to first ${first} is not a full page: ${fromLab.slice(0, 500)}`);
     }
-    if (fromLab !== fromBare) {
+    if (fromLab !== fromOther) {
       let at = 0;
-      while (fromLab[at] === fromBare[at]) at++;
+      while (fromLab[at] === fromOther[at]) at++;
       throw new Error(
-        `the servers' answers to first ${first} differ from character ${at} on:\n  lab:  …${fromLab.slice(Math.max(0, at - 80), at + 120)}\n  ${other.name}: …${fromBare.slice(Math.max(0, at - 80), at + 120)}`,
+        `the servers' answers to first ${first} differ from character ${at} on:\n  lab:  …${fromLab.slice(Math.max(0, at - 80), at + 120)}\n  ${other.name}: …${fromOther.slice(Math.max(0, at - 80), at + 120)}`,
       );
     }
     answers[first] = fromLab;
@@ -295,8 +295,8 @@ async function main(): Promise<void> {
     const apiKey = runLabCli(['api-key', 'create', '--name', 'bench', '--role', 'ADMIN', '--project', PROJECT_NAME], cliEnv).trim();
 
     const upstream = { host: new URL(adminUrl).hostname, port: Number(new URL(adminUrl).port || 5432) };
-    const [labProxy, bareProxy] = [await startPgProxy(upstream), await startPgProxy(upstream)];
-    proxies.push(labProxy, bareProxy);
+    const [labProxy, otherProxy] = [await startPgProxy(upstream), await startPgProxy(upstream)];
+    proxies.push(labProxy, otherProxy);
 
     if (values.against) {
       log(`building the lab at ${values.against} (a git worktree)`);
@@ -318,12 +318,12 @@ async function main(): Promise<void> {
     });
     const lab = await startServer('lab', [labCli, 'serve'], labEnv(labProxy.port, dataDir), labProxy, apiKey);
     const other = base
-      ? await startServer('base', [base.cli, 'serve'], labEnv(bareProxy.port, join(dataDir, 'base')), bareProxy, apiKey)
+      ? await startServer('base', [base.cli, 'serve'], labEnv(otherProxy.port, join(dataDir, 'base')), otherProxy, apiKey)
       : await startServer(
           'bare',
           ['--import', 'tsx', join(root, 'bench/console-query/bare-server.ts')],
-          { PATH: process.env.PATH, DATABASE_URL: databaseUrl(bareProxy.port), DATABASE_POOL_SIZE: String(POOL_SIZE) },
-          bareProxy,
+          { PATH: process.env.PATH, DATABASE_URL: databaseUrl(otherProxy.port), DATABASE_POOL_SIZE: String(POOL_SIZE) },
+          otherProxy,
           apiKey,
         );
 
@@ -342,7 +342,7 @@ async function main(): Promise<void> {
       }
     }
 
-    const figures: Record<string, Partial<Record<Server['name'], Figures[]>>> = {};
+    const figures: Record<string, { lab: Figures[]; other: Figures[] }> = {};
     for (let r = 0; r < rounds; r++) {
       for (const first of PAGE_SIZES) {
         // Alternate which server goes first, so neither always follows the other's load.
@@ -350,22 +350,22 @@ async function main(): Promise<void> {
           const measured = await load(server, apiKey, first, requestsFor(rates[`${server.name}${first}`]!, seconds), answers[first]!);
           log(`round ${r + 1}/${rounds}, ${server.name}, first ${first}: ${JSON.stringify(measured)}`);
           rates[`${server.name}${first}`] = measured.reqPerSec;
-          ((figures[`first${first}`] ??= { lab: [], [other.name]: [] })[server.name]!).push(measured);
+          (figures[`first${first}`] ??= { lab: [], other: [] })[server === lab ? 'lab' : 'other'].push(measured);
         }
       }
     }
 
     const results = Object.fromEntries(
       PAGE_SIZES.map((first) => {
-        const { lab: labRounds, [other.name]: bareRounds } = figures[`first${first}`]! as Record<Server['name'], Figures[]>;
-        const [labMedian, bareMedian] = [medians(labRounds), medians(bareRounds)];
+        const { lab: labRounds, other: otherRounds } = figures[`first${first}`]!;
+        const [labMedian, otherMedian] = [medians(labRounds), medians(otherRounds)];
         return [
           `first${first}`,
           {
             responseBytes: Buffer.byteLength(answers[first]!),
             lab: { ...labMedian, rounds: labRounds },
-            [other.name]: { ...bareMedian, rounds: bareRounds },
-            ratio: round(labMedian.reqPerSec / bareMedian.reqPerSec, 3),
+            [other.name]: { ...otherMedian, rounds: otherRounds },
+            ratio: round(labMedian.reqPerSec / otherMedian.reqPerSec, 3),
           },
         ];
       }),

@@ -61,8 +61,8 @@ export interface TestLab {
   clickhouse: OwnClickHouse | null;
   /** SQL statements sent since the lab started. */
   statements(): number;
-  /** The text of the statements sent since the lab started, the last 1,000 of them. */
-  statementTexts(): string[];
+  /** The text of the statements sent since `statements()` returned `mark` (at most the last 1,000 are kept). */
+  statementTextsSince(mark: number): string[];
   /** A new project with a key of the given role, and a client speaking with that key. */
   newProject(role?: RoleName): Promise<TestProject>;
   close(): Promise<void>;
@@ -219,7 +219,11 @@ export async function startTestLab(options: TestLabOptions = {}): Promise<TestLa
     graphqlUrl,
     wsUrl: graphqlUrl.replace(/^http/, 'ws'),
     statements: () => statements,
-    statementTexts: () => [...texts],
+    statementTextsSince: (mark) => {
+      const sent = statements - mark;
+      if (sent > texts.length) throw new Error(`${sent} statements since the mark, more than the ${texts.length} kept`);
+      return texts.slice(texts.length - sent);
+    },
     async newProject(role: RoleName = 'ADMIN') {
       const project = await core.services.projects.create(`test-${randomBytes(4).toString('hex')}`);
       const keyWithRole = async (r: RoleName) => {

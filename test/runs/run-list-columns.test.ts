@@ -62,12 +62,12 @@ describe('a list of runs reads the columns its fields need', () => {
     const { client } = t.project;
     const selection = viaFragment ? '...RunFields' : fields;
     const fragment = viaFragment ? `fragment RunFields on Run { ${fields} }` : '';
-    const before = t.lab.statementTexts().length;
+    const before = t.lab.statements();
     const listed = await client.request<{ experiment: { latestRun: unknown; runs: { nodes: unknown[]; edges: { node: unknown }[] } } }>(
       `query ($id: ID!) { experiment(id: $id) { latestRun { ${selection} } runs(first: 5) { nodes { ${selection} } edges { cursor node { ${selection} } } } } } ${fragment}`,
       { id: experimentId },
     );
-    const statements = runPages(t.lab.statementTexts().slice(before));
+    const statements = runPages(t.lab.statementTextsSince(before));
     const single = await Promise.all(runIds.map(async (id) => (await client.request<{ run: unknown }>(`query ($id: ID!) { run(id: $id) { ${selection} } } ${fragment}`, { id })).run));
     return { listed: listed.experiment, single, statements };
   }

@@ -31,20 +31,21 @@ export class Experiment extends Node {
   updatedAt!: Date;
 
   /** One object per row (oncePerRow): nothing changes an Experiment once built. */
-  static fromRow = oncePerRow(
-    (row: ExperimentRow): Experiment =>
-      Object.assign(new Experiment(), {
-        id: toGlobalId('Experiment', row.id),
-        row,
-        name: row.name,
-        description: row.description,
-        hypothesis: row.hypothesis,
-        tags: row.tags,
-        archived: row.archivedAt !== null,
-        createdAt: row.createdAt,
-        updatedAt: row.updatedAt,
-      }),
-  );
+  static fromRow = oncePerRow(Experiment.build);
+
+  private static build(row: ExperimentRow): Experiment {
+    return Object.assign(new Experiment(), {
+      id: toGlobalId('Experiment', row.id),
+      row,
+      name: row.name,
+      description: row.description,
+      hypothesis: row.hypothesis,
+      tags: row.tags,
+      archived: row.archivedAt !== null,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    });
+  }
 }
 
 export const ExperimentConnection = connectionType(Experiment, 'Experiment');

@@ -56,24 +56,25 @@ export class Model extends Node {
   createdAt!: Date;
 
   /** One object per row (oncePerRow): nothing changes a Model once built. */
-  static fromRow = oncePerRow(
-    (row: ModelView): Model =>
-      Object.assign(new Model(), {
-        id: toGlobalId('Model', row.id),
-        row,
-        name: row.name,
-        provider: row.provider,
-        modelName: row.modelName,
-        baseUrl: row.baseUrl,
-        hasApiKey: row.hasApiKey,
-        parameters: row.parameters,
-        inputCostPerMTok: row.inputCostPerMTok,
-        outputCostPerMTok: row.outputCostPerMTok,
-        maxConcurrency: row.maxConcurrency,
-        requestsPerMinute: row.requestsPerMinute,
-        createdAt: row.createdAt,
-      }),
-  );
+  static fromRow = oncePerRow(Model.build);
+
+  private static build(row: ModelView): Model {
+    return Object.assign(new Model(), {
+      id: toGlobalId('Model', row.id),
+      row,
+      name: row.name,
+      provider: row.provider,
+      modelName: row.modelName,
+      baseUrl: row.baseUrl,
+      hasApiKey: row.hasApiKey,
+      parameters: row.parameters,
+      inputCostPerMTok: row.inputCostPerMTok,
+      outputCostPerMTok: row.outputCostPerMTok,
+      maxConcurrency: row.maxConcurrency,
+      requestsPerMinute: row.requestsPerMinute,
+      createdAt: row.createdAt,
+    });
+  }
 }
 
 export const ModelConnection = connectionType(Model, 'Model');

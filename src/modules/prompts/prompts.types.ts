@@ -19,16 +19,17 @@ export class Prompt extends Node {
   createdAt!: Date;
 
   /** One object per row (oncePerRow): nothing changes a Prompt once built. */
-  static fromRow = oncePerRow(
-    (row: PromptRow): Prompt =>
-      Object.assign(new Prompt(), {
-        id: toGlobalId('Prompt', row.id),
-        row,
-        name: row.name,
-        description: row.description,
-        createdAt: row.createdAt,
-      }),
-  );
+  static fromRow = oncePerRow(Prompt.build);
+
+  private static build(row: PromptRow): Prompt {
+    return Object.assign(new Prompt(), {
+      id: toGlobalId('Prompt', row.id),
+      row,
+      name: row.name,
+      description: row.description,
+      createdAt: row.createdAt,
+    });
+  }
 }
 
 @ObjectType('PromptVersion', { simpleResolvers: true, implements: Node, description: 'One immutable version of a prompt.' })
@@ -52,18 +53,19 @@ export class PromptVersion extends Node {
   createdAt!: Date;
 
   /** One object per row (oncePerRow): nothing changes a PromptVersion once built. */
-  static fromRow = oncePerRow(
-    (row: PromptVersionRow): PromptVersion =>
-      Object.assign(new PromptVersion(), {
-        id: toGlobalId('PromptVersion', row.id),
-        row,
-        version: row.version,
-        system: row.system,
-        template: row.template,
-        variables: row.variables,
-        createdAt: row.createdAt,
-      }),
-  );
+  static fromRow = oncePerRow(PromptVersion.build);
+
+  private static build(row: PromptVersionRow): PromptVersion {
+    return Object.assign(new PromptVersion(), {
+      id: toGlobalId('PromptVersion', row.id),
+      row,
+      version: row.version,
+      system: row.system,
+      template: row.template,
+      variables: row.variables,
+      createdAt: row.createdAt,
+    });
+  }
 }
 
 export const PromptConnection = connectionType(Prompt, 'Prompt');

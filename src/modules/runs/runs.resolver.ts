@@ -189,13 +189,13 @@ export class ExperimentRunsResolver {
   runs(
     @Root() experiment: Experiment,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
     @Arg('status', () => [RunStatus], { nullable: true, description: 'Only runs in one of these states.' }) status?: RunStatus[],
-    @Info() info?: GraphQLResolveInfo,
   ): Promise<Page<Run>> {
     const statusFilter = status?.length ? [...status].sort() : null;
-    const columns = columnsFor(runsPageListsOnly(info!));
+    const columns = columnsFor(runsPageListsOnly(info));
     return pageOf(first, after, {
       keyset: createdAtKeyset,
       fetch: (keyset, limit) => ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args: { after: keyset, status: statusFilter, columns }, limit }),

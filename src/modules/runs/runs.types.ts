@@ -197,19 +197,20 @@ export class Run extends Node {
   }
 
   /** One object per row (oncePerRow): a page's latest run is the first row of its runs page, so both are one Run. */
-  static fromRow = oncePerRow(
-    (row: RunRow): Run =>
-      Object.assign(new Run(), {
-        id: toGlobalId('Run', row.id),
-        row,
-        status: row.status,
-        repetitions: row.repetitions,
-        error: row.error,
-        createdAt: row.createdAt,
-        startedAt: row.startedAt,
-        finishedAt: row.finishedAt,
-      }),
-  );
+  static fromRow = oncePerRow(Run.build);
+
+  private static build(row: RunRow): Run {
+    return Object.assign(new Run(), {
+      id: toGlobalId('Run', row.id),
+      row,
+      status: row.status,
+      repetitions: row.repetitions,
+      error: row.error,
+      createdAt: row.createdAt,
+      startedAt: row.startedAt,
+      finishedAt: row.finishedAt,
+    });
+  }
 }
 
 export const RunConnection = connectionType(Run, 'Run');
