@@ -33,11 +33,13 @@ const OTHER_FIELDS: Record<string, string> = {
   tasks: 'tasks(first: 2) { totalCount nodes { id status } }',
 };
 
-/** The statements that read pages of runs, among `texts`. */
-const runPages = (texts: string[]) => texts.filter((text) => /from "runs" where "runs"\."id" in \(select page\.id/.test(text));
-/** The columns a statement selects from runs, by name (an id list selected as text counts as its column). */
-const selectedColumns = (text: string) =>
-  [...text.slice(text.indexOf('select ') + 7, text.indexOf(' from "runs"')).matchAll(/"(\w+)"/g)].map((m) => m[1]).filter((name) => name !== 'runs');
+/** The statements that read pages of runs (one LATERAL page per experiment), among `texts`. */
+const runPages = (texts: string[]) => texts.filter((text) => /cross join lateral \(select .* from "runs" where \("runs"\."experiment_id" = parent\.id/s.test(text));
+/** The columns a statement's page of runs reads, by name. */
+const selectedColumns = (text: string) => {
+  const page = text.slice(text.indexOf('lateral (select ') + 16);
+  return [...page.slice(0, page.indexOf(' from "runs"')).matchAll(/"(\w+)"/g)].map((m) => m[1]);
+};
 const LIST_COLUMN_NAMES = ['id', 'project_id', 'experiment_id', 'status', 'prompt_version_ids', 'model_ids', 'created_at'];
 
 describe('a list of runs reads the columns its fields need', () => {

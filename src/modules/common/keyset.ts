@@ -1,5 +1,5 @@
-import { desc, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { desc, sql, type SQL, type Subquery } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 
 interface CreatedAtKeyed {
   createdAt: PgColumn;
@@ -24,12 +24,22 @@ export function newestFirst(table: CreatedAtKeyed): SQL[] {
 }
 
 /**
- * Ids of the first `$limit` rows of each parent of `$parentIds` in `order`, among the rows `where`
- * keeps: one statement, with a LATERAL subquery per parent that walks the (parent, order) index
- * and stops at the limit, so its cost follows the page size and not the number of children.
+ * Pages of children, one per parent of `$parentIds`, in one statement: select from `eachParent`
+ * `.crossJoinLateral(page)`, where `page` is the children of `parentId` (and what else keeps them)
+ * in their order, `.limit(p('limit'))`, `.as('page')`. Each page is a LATERAL subquery that walks
+ * the (parent, order) index and stops at the limit, so the cost follows the page size and not the
+ * number of children; the columns are read there, not looked up again by id. Ordered by
+ * `parentPosition` and then the page's own order, each parent's rows come together, as asked.
  */
-export function firstPerParent(table: PgTable, id: PgColumn, parent: PgColumn, order: SQL[], where: SQL | undefined): SQL {
-  return sql`select page.id from unnest(${p('parentIds')}::uuid[]) as parent(id) cross join lateral (
-    select ${id} as id from ${table} where ${parent} = parent.id${where ? sql` and ${where}` : sql``}
-    order by ${sql.join(order, sql`, `)} limit ${p('limit')}) as page`;
+export const eachParent: SQL = sql`unnest(${p('parentIds')}::uuid[]) with ordinality as parent(id, position)`;
+
+/** In the LATERAL subquery of a page per parent (`eachParent`): the parent whose page it reads. */
+export const parentId: SQL = sql`parent.id`;
+
+/** The place of a parent in `$parentIds`: the first key to order pages per parent by. */
+export const parentPosition: SQL = sql`parent.position`;
+
+/** Every field a page (a subquery) selects, as the outer select of pages per parent reads it. */
+export function fieldsOf<Q extends Subquery>(page: Q): Q['_']['selectedFields'] {
+  return Object.fromEntries(Object.keys(page._.selectedFields).map((name) => [name, (page as unknown as Record<string, unknown>)[name]])) as Q['_']['selectedFields'];
 }

@@ -2,7 +2,7 @@ import { and, desc, eq, lt, max, sql } from 'drizzle-orm';
 import { datasets, datasetVersions, type DatasetRow, type DatasetVersionRow } from '../../db/schema.js';
 import { anyId, Repo } from '../../storage/postgres.js';
 import { Leases } from '../../workflow/leases.js';
-import { firstPerParent } from '../common/keyset.js';
+import { eachParent, fieldsOf, parentId, parentPosition } from '../common/keyset.js';
 import { ProjectList } from '../common/project-list.js';
 
 export interface VersionPageArgs {
@@ -56,18 +56,21 @@ export class DatasetsRepo extends Repo {
   /** Up to `limit` versions of each dataset, newest first, in one statement. */
   versionPages(projectId: string, datasetIds: readonly string[], args: VersionPageArgs, limit: number): Promise<DatasetVersionRow[]> {
     const statement = this.prepared(`versionPages|${args.beforeVersion === null ? 'first' : 'before'}|${args.readyOnly ? 'ready' : 'all'}`, () => {
-      const pageIds = firstPerParent(
-        datasetVersions,
-        datasetVersions.id,
-        datasetVersions.datasetId,
-        [desc(datasetVersions.version)],
-        and(
-          eq(datasetVersions.projectId, p('projectId')),
-          args.beforeVersion === null ? undefined : lt(datasetVersions.version, p('beforeVersion')),
-          args.readyOnly ? eq(datasetVersions.status, 'READY') : undefined,
-        ),
-      );
-      return this.db.select().from(datasetVersions).where(sql`${datasetVersions.id} in (${pageIds})`).orderBy(desc(datasetVersions.version)).prepare('dataset_version_pages');
+      const page = this.db
+        .select()
+        .from(datasetVersions)
+        .where(
+          and(
+            eq(datasetVersions.datasetId, parentId),
+            eq(datasetVersions.projectId, p('projectId')),
+            args.beforeVersion === null ? undefined : lt(datasetVersions.version, p('beforeVersion')),
+            args.readyOnly ? eq(datasetVersions.status, 'READY') : undefined,
+          ),
+        )
+        .orderBy(desc(datasetVersions.version))
+        .limit(p('limit'))
+        .as('page');
+      return this.db.select(fieldsOf(page)).from(eachParent).crossJoinLateral(page).orderBy(parentPosition, desc(page.version)).prepare('dataset_version_pages');
     });
     return statement.execute({ projectId, parentIds: datasetIds, beforeVersion: args.beforeVersion, limit });
   }

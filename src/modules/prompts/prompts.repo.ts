@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, max, sql } from 'drizzle-orm';
 import { prompts, promptVersions, type PromptRow, type PromptVersionRow } from '../../db/schema.js';
 import { anyId, Repo } from '../../storage/postgres.js';
-import { firstPerParent } from '../common/keyset.js';
+import { eachParent, fieldsOf, parentId, parentPosition } from '../common/keyset.js';
 import { ProjectList } from '../common/project-list.js';
 
 export interface VersionsPageArgs {
@@ -43,14 +43,20 @@ export class PromptsRepo extends Repo {
   /** Up to `limit` versions of each prompt, newest first, in one statement. */
   versionPages(projectId: string, promptIds: readonly string[], args: VersionsPageArgs, limit: number): Promise<PromptVersionRow[]> {
     const statement = this.prepared(`versionPages|${args.beforeVersion === null ? 'first' : 'before'}`, () => {
-      const pageIds = firstPerParent(
-        promptVersions,
-        promptVersions.id,
-        promptVersions.promptId,
-        [desc(promptVersions.version)],
-        and(eq(promptVersions.projectId, p('projectId')), args.beforeVersion === null ? undefined : lt(promptVersions.version, p('beforeVersion'))),
-      );
-      return this.db.select().from(promptVersions).where(sql`${promptVersions.id} in (${pageIds})`).orderBy(desc(promptVersions.version)).prepare('prompt_version_pages');
+      const page = this.db
+        .select()
+        .from(promptVersions)
+        .where(
+          and(
+            eq(promptVersions.promptId, parentId),
+            eq(promptVersions.projectId, p('projectId')),
+            args.beforeVersion === null ? undefined : lt(promptVersions.version, p('beforeVersion')),
+          ),
+        )
+        .orderBy(desc(promptVersions.version))
+        .limit(p('limit'))
+        .as('page');
+      return this.db.select(fieldsOf(page)).from(eachParent).crossJoinLateral(page).orderBy(parentPosition, desc(page.version)).prepare('prompt_version_pages');
     });
     return statement.execute({ projectId, parentIds: promptIds, beforeVersion: args.beforeVersion, limit });
   }

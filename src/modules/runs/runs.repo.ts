@@ -1,9 +1,9 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import { runRows, runs, runSnapshots, type ModelSnapshot, type PromptVersionSnapshot, type RunRow } from '../../db/schema.js';
 import { anyId, Repo } from '../../storage/postgres.js';
 import { progressJson, type RunEventJson } from './tasks.repo.js';
-import { afterCreatedAt, firstPerParent, keysetValues, newestFirst } from '../common/keyset.js';
+import { afterCreatedAt, eachParent, fieldsOf, keysetValues, newestFirst, parentId, parentPosition } from '../common/keyset.js';
 import { RUN_LIST_COLUMNS, type RunListRow, type RunStatus } from './runs.types.js';
 
 export interface RunsPageArgs {
@@ -21,13 +21,11 @@ const idList = (column: PgColumn) =>
   // A NULL element reads back as the text NULL, as postgres.js reads it from the array.
   sql<string[]>`array_to_string(${column}, ',', 'NULL')`.mapWith((text: string) => (text === '' ? [] : text.split(',')));
 
-const listColumns = {
-  ...(Object.fromEntries(RUN_LIST_COLUMNS.map((name) => [name, runs[name]])) as { [K in (typeof RUN_LIST_COLUMNS)[number]]: (typeof runs)[K] }),
-  promptVersionIds: idList(runs.promptVersionIds),
-  modelIds: idList(runs.modelIds),
-};
-
 const p = sql.placeholder;
+
+/** The columns of runs, all of them or RUN_LIST_COLUMNS, as a page per experiment (see `eachParent`) reads them. */
+const pageColumns = (columns: RunsPageArgs['columns']) =>
+  columns === 'list' ? (Object.fromEntries(RUN_LIST_COLUMNS.map((name) => [name, runs[name]])) as Pick<typeof runs, (typeof RUN_LIST_COLUMNS)[number]>) : getTableColumns(runs);
 
 export class RunsRepo extends Repo {
   byIds(projectId: string, ids: readonly string[]): Promise<RunRow[]> {
@@ -43,17 +41,22 @@ export class RunsRepo extends Repo {
   /** Up to `limit` runs of each experiment, newest first, in one statement: whole rows, or only RUN_LIST_COLUMNS (`args.columns`). */
   pagesByExperiment(projectId: string, experimentIds: readonly string[], args: RunsPageArgs, limit: number): Promise<RunListRow[]> {
     const statement = this.prepared(`pages|${args.status?.length ? 'status' : ''}|${args.after ? 'after' : 'first'}|${args.columns}`, () => {
-      const pageIds = firstPerParent(
-        runs,
-        runs.id,
-        runs.experimentId,
-        newestFirst(runs),
-        and(eq(runs.projectId, p('projectId')), this.statusIn(args.status), args.after ? afterCreatedAt(runs) : undefined),
-      );
-      const select = args.columns === 'list' ? this.db.select(listColumns) : this.db.select();
-      return select.from(runs).where(sql`${runs.id} in (${pageIds})`).orderBy(...newestFirst(runs)).prepare(`runs_pages_${args.columns}`);
+      const page = this.db
+        .select(pageColumns(args.columns))
+        .from(runs)
+        .where(and(eq(runs.experimentId, parentId), eq(runs.projectId, p('projectId')), this.statusIn(args.status), args.after ? afterCreatedAt(runs) : undefined))
+        .orderBy(...newestFirst(runs))
+        .limit(p('limit'))
+        .as('page');
+      const fields = args.columns === 'list' ? { ...fieldsOf(page), promptVersionIds: idList(page.promptVersionIds), modelIds: idList(page.modelIds) } : fieldsOf(page);
+      return this.db
+        .select(fields)
+        .from(eachParent)
+        .crossJoinLateral(page)
+        .orderBy(parentPosition, ...newestFirst(page))
+        .prepare(`runs_pages_${args.columns}`);
     });
-    return statement.execute({ projectId, parentIds: experimentIds, status: args.status, ...keysetValues(args.after), limit });
+    return statement.execute({ projectId, parentIds: experimentIds, status: args.status, ...keysetValues(args.after), limit }) as Promise<RunListRow[]>;
   }
 
   countsByExperiment(projectId: string, experimentIds: readonly string[], status: RunStatus[] | null): Promise<{ parentId: string; count: number }[]> {

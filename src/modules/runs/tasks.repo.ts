@@ -2,7 +2,7 @@ import { and, asc, eq, sql, type SQL } from 'drizzle-orm';
 import { runs, tasks, type ModelSnapshot, type RunRow, type PromptVersionSnapshot, type TaskRow, type TaskStatus } from '../../db/schema.js';
 import { anyId, Repo, type Executor } from '../../storage/postgres.js';
 import { Leases, type Claim } from '../../workflow/leases.js';
-import { firstPerParent } from '../common/keyset.js';
+import { eachParent, fieldsOf, parentId, parentPosition } from '../common/keyset.js';
 
 export interface TaskPageArgs {
   afterSeq: number | null;
@@ -413,13 +413,21 @@ export class TasksRepo extends Repo {
   /** Up to `limit` tasks of each run after the seq cursor, in task order, in one statement. */
   pagesByRun(projectId: string, runIds: readonly string[], args: TaskPageArgs, limit: number): Promise<TaskRow[]> {
     const statement = this.prepared(`pages|${args.status?.length ? 'status' : ''}|${args.afterSeq === null ? 'first' : 'after'}`, () => {
-      const where = and(
-        eq(tasks.projectId, sql.placeholder('projectId')),
-        args.status?.length ? sql`${tasks.status} = any(${sql.placeholder('status')}::task_status[])` : undefined,
-        args.afterSeq === null ? undefined : sql`${tasks.seq} > ${sql.placeholder('afterSeq')}`,
-      );
-      const pageIds = firstPerParent(tasks, tasks.id, tasks.runId, [asc(tasks.seq)], where);
-      return this.db.select().from(tasks).where(sql`${tasks.id} in (${pageIds})`).orderBy(asc(tasks.seq)).prepare('tasks_pages');
+      const page = this.db
+        .select()
+        .from(tasks)
+        .where(
+          and(
+            eq(tasks.runId, parentId),
+            eq(tasks.projectId, sql.placeholder('projectId')),
+            args.status?.length ? sql`${tasks.status} = any(${sql.placeholder('status')}::task_status[])` : undefined,
+            args.afterSeq === null ? undefined : sql`${tasks.seq} > ${sql.placeholder('afterSeq')}`,
+          ),
+        )
+        .orderBy(asc(tasks.seq))
+        .limit(sql.placeholder('limit'))
+        .as('page');
+      return this.db.select(fieldsOf(page)).from(eachParent).crossJoinLateral(page).orderBy(parentPosition, asc(page.seq)).prepare('tasks_pages');
     });
     return statement.execute({ projectId, parentIds: runIds, status: args.status, afterSeq: args.afterSeq, limit });
   }
