@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ApolloServer, type GraphQLRequestContextDidEncounterErrors } from '@apollo/server';
@@ -29,6 +29,7 @@ import { buildLabSchema } from './schema.js';
 import { assertOperationWithinLimits, limitsPlugin, parseOperation, parseOptions, validationRules, withoutSuggestions } from './security.js';
 import { createLocalBlobRouter, LocalBlobStore, type BlobStore } from '../storage/blobs/index.js';
 import { consoleRouter } from './console.js';
+import { directGraphQLHandler, GRAPHQL_BODY_LIMIT_BYTES, graphQLRequestFault } from './graphql-http.js';
 
 export interface LabServer {
   httpServer: Server;
@@ -43,7 +44,7 @@ export interface LabServer {
 const GRAPHQL_PATH = '/graphql';
 
 /** A request id from the caller's X-Request-Id when it looks like one, else a new one. */
-function requestIdOf(req: Request): string {
+function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
 }
@@ -92,23 +93,9 @@ function refuseNonGraphQL(req: Request, res: Response, next: NextFunction): void
     return;
   }
   if (req.method === 'POST') {
-    const body: unknown = req.body;
-    if (!req.is('application/json') || body === null || typeof body !== 'object' || Array.isArray(body)) {
-      refuse(400, 'Send a JSON object { "query": ..., "variables": ... } with Content-Type: application/json.');
-      return;
-    }
-    const { query, variables, operationName } = body as Record<string, unknown>;
-    const extensions = (body as Record<string, unknown>).extensions;
-    if ((query !== undefined && typeof query !== 'string') || (query === undefined && !(extensions && typeof extensions === 'object'))) {
-      refuse(400, 'The request has no query: send { "query": "..." }.');
-      return;
-    }
-    if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) {
-      refuse(400, '"variables" must be a JSON object.');
-      return;
-    }
-    if (operationName != null && typeof operationName !== 'string') {
-      refuse(400, '"operationName" must be a string.');
+    const fault = graphQLRequestFault(req.is('application/json') ? req.body : undefined);
+    if (fault) {
+      refuse(400, fault);
       return;
     }
   }
@@ -127,7 +114,11 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   const { services } = lab;
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = createServer(app);
+  // POST /graphql goes straight to Apollo when it is plainly GraphQL (src/server/graphql-http.ts); Express answers the rest.
+  let direct: ((req: IncomingMessage, res: ServerResponse) => boolean) | null = null;
+  const httpServer = createServer((req, res) => {
+    if (!direct?.(req, res)) app(req, res);
+  });
   let url: string | null = null;
 
   const schema = await buildLabSchema(pubsub, lab.resolvers);
@@ -338,6 +329,18 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   });
   await apollo.start();
 
+  // The context of a GraphQL request over HTTP, on either path.
+  const contextOf = async (req: IncomingMessage, requestId: string): Promise<Context> => {
+    try {
+      return contextFor(await services.auth.authenticate(req.headers.authorization), requestId);
+    } catch (err) {
+      if (err instanceof DomainError) throw toGraphQLError(err);
+      // Before the context exists: logged here with the request id, shown masked.
+      logger.error({ err, requestId }, 'unexpected error while authenticating a request');
+      throw toGraphQLError(internalError(requestId));
+    }
+  };
+
   app.use((req, res, next) => {
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
@@ -360,22 +363,18 @@ export async function createLabServer(lab: Lab, options: LabServerOptions): Prom
   if (blobs instanceof LocalBlobStore) app.use(createLocalBlobRouter(blobs));
   app.all(
     GRAPHQL_PATH,
-    express.json({ limit: '1mb' }),
+    express.json({ limit: GRAPHQL_BODY_LIMIT_BYTES }),
     refuseNonGraphQL,
-    expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = res.locals.requestId as string;
-        try {
-          return contextFor(await services.auth.authenticate(req.headers.authorization), requestId);
-        } catch (err) {
-          if (err instanceof DomainError) throw toGraphQLError(err);
-          // Before the context exists: logged here with the request id, shown masked.
-          logger.error({ err, requestId }, 'unexpected error while authenticating a request');
-          throw toGraphQLError(internalError(requestId));
-        }
-      },
-    }),
+    expressMiddleware(apollo, { context: async ({ req, res }) => contextOf(req, res.locals.requestId as string) }),
   );
+  direct = directGraphQLHandler(apollo, {
+    path: GRAPHQL_PATH,
+    requestIdOf,
+    shedding: shedder?.shedding,
+    admit: shedder?.admit,
+    context: contextOf,
+    logger,
+  });
 
   app.use(consoleRouter(undefined, { connectSources: await uploadOrigins(blobs) }));
 

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Config } from '../config.js';
 import { ErrorCode } from '../common/errors.js';
@@ -20,6 +21,8 @@ const RETRY_AFTER_SECONDS = 1;
 export interface LoadShedder {
   /** Express middleware: 503 OVERLOADED with Retry-After for a new request past a bound; otherwise counts it in flight until it ends. */
   middleware(req: Request, res: Response, next: NextFunction): void;
+  /** Counts a request admitted elsewhere (the direct GraphQL path) in flight until its response closes. */
+  admit(res: ServerResponse): void;
   /** Whether new requests are refused now (/readyz says not ready, so the load balancer backs off). */
   shedding(): boolean;
   stop(): void;
@@ -44,6 +47,10 @@ export function createLoadShedder(settings: SheddingSettings): LoadShedder {
         }, TICK_MS).unref()
       : null;
   const shedding = () => (settings.maxInFlight > 0 && inFlight >= settings.maxInFlight) || (settings.maxEventLoopLagMs > 0 && lagMs > settings.maxEventLoopLagMs);
+  const admit = (res: ServerResponse) => {
+    inFlight++;
+    res.once('close', () => inFlight--);
+  };
   return {
     middleware(_req, res, next) {
       if (shedding()) {
@@ -55,10 +62,10 @@ export function createLoadShedder(settings: SheddingSettings): LoadShedder {
         );
         return;
       }
-      inFlight++;
-      res.once('close', () => inFlight--);
+      admit(res);
       next();
     },
+    admit,
     shedding,
     stop() {
       if (timer) clearInterval(timer);
