@@ -1,5 +1,4 @@
-import DataLoader from 'dataloader';
-import { afterCurrentTask } from './loaders.js';
+import { Loader } from './loaders.js';
 
 export interface ParentKey<A> {
   parentId: string;
@@ -20,11 +19,11 @@ export function childrenByParent<A, Row>(
   fetch: (parentIds: string[], args: A, limit: number | undefined) => Promise<Row[]>,
   parentOf: (row: Row) => string,
   /** The loader of these rows by id, primed with every row read, so a nested field naming one costs no query. */
-  byId?: DataLoader<string, Row, unknown>,
+  byId?: Loader<string, Row, unknown>,
   /** Whether the rows read for `args` are whole rows, which `byId` may hold (default: always). */
   whole: (args: A) => boolean = () => true,
-): DataLoader<ParentKey<A>, Row[], string> {
-  return new DataLoader<ParentKey<A>, Row[], string>(
+): Loader<ParentKey<A>, Row[], string> {
+  return new Loader<ParentKey<A>, Row[], string>(
     async (keys) => {
       const groups = new Map<string, { args: A; limit: number | undefined; parentIds: Set<string> }>();
       const argsKeys = keys.map((key) => JSON.stringify(key.args));
@@ -55,14 +54,14 @@ export function childrenByParent<A, Row>(
         return key.limit === undefined || rows.length <= key.limit ? rows : rows.slice(0, key.limit);
       });
     },
-    { cacheKeyFn: (key) => `${key.parentId}|${key.limit}|${JSON.stringify(key.args)}`, batchScheduleFn: afterCurrentTask },
+    { cacheKeyFn: (key) => `${key.parentId}|${key.limit}|${JSON.stringify(key.args)}` },
   );
 }
 
 /** How many children each parent has among those `args` keep: one query per distinct args for many parents; 0 for a parent without. */
-export function countByParent<A>(fetch: (parentIds: string[], args: A) => Promise<{ parentId: string; count: number }[]>): DataLoader<{ parentId: string; args: A }, number, string> {
+export function countByParent<A>(fetch: (parentIds: string[], args: A) => Promise<{ parentId: string; count: number }[]>): Loader<{ parentId: string; args: A }, number, string> {
   const cacheKey = (key: { parentId: string; args: A }) => `${key.parentId}|${JSON.stringify(key.args)}`;
-  return new DataLoader<{ parentId: string; args: A }, number, string>(
+  return new Loader<{ parentId: string; args: A }, number, string>(
     async (keys) => {
       const groups = new Map<string, { args: A; parentIds: string[] }>();
       for (const key of keys) {
@@ -79,6 +78,6 @@ export function countByParent<A>(fetch: (parentIds: string[], args: A) => Promis
       );
       return keys.map((key) => counts.get(cacheKey(key)) ?? 0);
     },
-    { cacheKeyFn: cacheKey, batchScheduleFn: afterCurrentTask },
+    { cacheKeyFn: cacheKey },
   );
 }

@@ -8,6 +8,67 @@ import DataLoader from 'dataloader';
 export const afterCurrentTask = (dispatch: () => void) => setImmediate(dispatch);
 
 /**
+ * A DataLoader that hands out one promise per key for the whole request, and one promise per key
+ * and `build` for `loadAs`. DataLoader 2 answers each repeated key (a page naming four models from
+ * a hundred runs) with a new promise that resolves to the cached one: two closures and three
+ * microtasks per hit, where a promise already made costs a Map lookup. Values, batching, errors
+ * and priming are DataLoader's; `clear`, `clearAll` and `prime` keep the two in step.
+ */
+export class Loader<K, V, C = K> extends DataLoader<K, V, C> {
+  private readonly promises = new Map<C | K, Promise<V>>();
+  private readonly built = new Map<(value: V) => unknown, Map<C | K, Promise<unknown>>>();
+  private readonly keyOf: (key: K) => C | K;
+
+  constructor(batch: DataLoader.BatchLoadFn<K, V>, options: DataLoader.Options<K, V, C> = {}) {
+    super(batch, { ...options, batchScheduleFn: options.batchScheduleFn ?? afterCurrentTask });
+    this.keyOf = options.cacheKeyFn ?? ((key) => key);
+  }
+
+  override load(key: K): Promise<V> {
+    const cacheKey = this.keyOf(key);
+    let promise = this.promises.get(cacheKey);
+    if (promise === undefined) {
+      promise = super.load(key);
+      this.promises.set(cacheKey, promise);
+    }
+    return promise;
+  }
+
+  /** The value of `key` built by `build` (a node type's `fromRow`), one promise per key and build. */
+  loadAs<T>(key: K, build: (value: V) => T): Promise<T> {
+    let promises = this.built.get(build) as Map<C | K, Promise<T>> | undefined;
+    if (promises === undefined) this.built.set(build, (promises = new Map()));
+    const cacheKey = this.keyOf(key);
+    let promise = promises.get(cacheKey);
+    if (promise === undefined) {
+      promise = this.load(key).then(build);
+      promises.set(cacheKey, promise);
+    }
+    return promise;
+  }
+
+  override prime(key: K, value: V | PromiseLike<V> | Error): this {
+    const cacheKey = this.keyOf(key);
+    // A primed row is answered at once, without the batch DataLoader schedules even for cache hits.
+    if (!this.promises.has(cacheKey) && !(value instanceof Error)) this.promises.set(cacheKey, Promise.resolve(value));
+    return super.prime(key, value);
+  }
+
+  override clear(key: K): this {
+    const cacheKey = this.keyOf(key);
+    this.promises.delete(cacheKey);
+    for (const promises of this.built.values()) promises.delete(cacheKey);
+    return super.clear(key);
+  }
+
+  override clearAll(): this {
+    this.promises.clear();
+    this.built.clear();
+    return super.clearAll();
+  }
+}
+
+/**
  * A loader answering keys in key order from one batched fetch; a key with no row gets
  * `missing(key)` in its slot (an Error for entity loaders, a default value for counts).
  */
@@ -17,14 +78,14 @@ export function batchLoader<K, V, R = V>(
   valueOf: (row: R) => V,
   missing: (key: K) => V | Error,
   cacheKey: (key: K) => unknown = (key) => key,
-): DataLoader<K, V, unknown> {
-  return new DataLoader<K, V, unknown>(
+): Loader<K, V, unknown> {
+  return new Loader<K, V, unknown>(
     async (keys) => {
       const found = new Map<unknown, V>();
       for (const row of await fetch(keys)) found.set(cacheKey(keyOf(row)), valueOf(row));
       return keys.map((key) => (found.has(cacheKey(key)) ? found.get(cacheKey(key))! : missing(key)));
     },
-    { cacheKeyFn: cacheKey, batchScheduleFn: afterCurrentTask },
+    { cacheKeyFn: cacheKey },
   );
 }
 
@@ -32,7 +93,7 @@ export function batchLoader<K, V, R = V>(
 export function rowsById<Row extends { id: string }>(
   fetch: (ids: readonly string[]) => Promise<Row[]>,
   missing: (id: string) => Error,
-): DataLoader<string, Row, unknown> {
+): Loader<string, Row, unknown> {
   return batchLoader(fetch, (row) => row.id, (row) => row, missing);
 }
 
@@ -42,6 +103,6 @@ export function rowsById<Row extends { id: string }>(
  * DataLoader's `loadMany` adds a caught promise per key to return errors in place, which a field
  * that fails on any missing key does not need.
  */
-export function loadAll<K, V, T>(loader: DataLoader<K, V, unknown>, keys: readonly K[], build: (value: V) => T): Promise<T[]> {
-  return Promise.all(keys.map((key) => loader.load(key))).then((values) => values.map((value) => build(value)));
+export function loadAll<K, V, T>(loader: Loader<K, V, unknown>, keys: readonly K[], build: (value: V) => T): Promise<T[]> {
+  return Promise.all(keys.map((key) => loader.loadAs(key, build)));
 }

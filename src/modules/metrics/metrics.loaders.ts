@@ -1,5 +1,4 @@
-import DataLoader from 'dataloader';
-import { afterCurrentTask } from '../common/loaders.js';
+import { Loader } from '../common/loaders.js';
 import type { MetricBucketRow, MetricGroupKey } from './metric-store.js';
 import type { MetricsService, MetricSummaryData } from './metrics.service.js';
 
@@ -34,7 +33,7 @@ export function createMetricLoaders(metrics: MetricsService) {
   const summariesShape = (key: SummariesKey) => JSON.stringify([key.names, key.groupBy]);
   const seriesShape = (key: SeriesKey) => JSON.stringify([key.name, key.bucketSeconds]);
   return {
-    metricSummariesByRun: new DataLoader<SummariesKey, MetricSummaryData[], string>(
+    metricSummariesByRun: new Loader<SummariesKey, MetricSummaryData[], string>(
       async (keys) => {
         const byKey = new Map<string, MetricSummaryData[]>();
         for (const group of groupByShape(keys, summariesShape).values()) {
@@ -47,9 +46,9 @@ export function createMetricLoaders(metrics: MetricsService) {
         }
         return keys.map((key) => byKey.get(`${key.runId}|${summariesShape(key)}`) ?? []);
       },
-      { cacheKeyFn: (key) => `${key.runId}|${summariesShape(key)}`, batchScheduleFn: afterCurrentTask },
+      { cacheKeyFn: (key) => `${key.runId}|${summariesShape(key)}` },
     ),
-    metricSeriesByRun: new DataLoader<SeriesKey, MetricBucketRow[], string>(
+    metricSeriesByRun: new Loader<SeriesKey, MetricBucketRow[], string>(
       async (keys) => {
         const byKey = new Map<string, MetricBucketRow[]>();
         for (const group of groupByShape(keys, seriesShape).values()) {
@@ -61,7 +60,7 @@ export function createMetricLoaders(metrics: MetricsService) {
         }
         return keys.map((key) => byKey.get(`${key.runId}|${seriesShape(key)}`) ?? []);
       },
-      { cacheKeyFn: (key) => `${key.runId}|${seriesShape(key)}`, batchScheduleFn: afterCurrentTask },
+      { cacheKeyFn: (key) => `${key.runId}|${seriesShape(key)}` },
     ),
   };
 }

@@ -72,6 +72,6 @@ export class PromptResolver {
 export class PromptVersionResolver {
   @FieldResolver(() => Prompt, { description: 'The prompt it is a version of.' })
   prompt(@Root() version: PromptVersion, @Ctx() ctx: Context): Promise<Prompt> {
-    return ctx.loaders.promptById.load(version.row.promptId).then(Prompt.fromRow);
+    return ctx.loaders.promptById.loadAs(version.row.promptId, Prompt.fromRow);
   }
 }

@@ -1,8 +1,7 @@
-import type DataLoader from 'dataloader';
 import { notFound } from '../../common/errors.js';
 import type { TaskRow } from '../../db/schema.js';
 import { childrenByParent, countByParent } from '../common/children-loader.js';
-import { batchLoader, rowsById } from '../common/loaders.js';
+import { batchLoader, rowsById, type Loader } from '../common/loaders.js';
 import type { RunsPageArgs, RunsRepo } from './runs.repo.js';
 import type { RunListRow, RunStatus } from './runs.types.js';
 import type { TaskPageArgs, TasksRepo } from './tasks.repo.js';
@@ -27,7 +26,7 @@ export function createRunLoaders(repo: RunsRepo, tasks: TasksRepo, projectId: st
       (experimentIds, args, limit) => repo.pagesByExperiment(projectId, experimentIds, args, limit ?? Number.MAX_SAFE_INTEGER),
       (row) => row.experimentId,
       // Whole rows only reach it (the predicate below): a RunRow is a RunListRow with more columns.
-      runById as unknown as DataLoader<string, RunListRow>,
+      runById as unknown as Loader<string, RunListRow, unknown>,
       (args) => args.columns === 'all',
     ),
     runCountByExperiment: countByParent<RunStatus[] | null>((experimentIds, status) => repo.countsByExperiment(projectId, experimentIds, status)),

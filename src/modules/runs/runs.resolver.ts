@@ -108,7 +108,7 @@ export class RunResolver {
 
   @FieldResolver(() => Experiment, { description: 'The experiment the run belongs to.' })
   experiment(@Root() run: Run, @Ctx() ctx: Context): Promise<Experiment> {
-    return ctx.loaders.experimentById.load(run.row.experimentId).then(Experiment.fromRow);
+    return ctx.loaders.experimentById.loadAs(run.row.experimentId, Experiment.fromRow);
   }
 
   @FieldResolver(() => [PromptVersion], { description: 'The prompt versions the run crosses with the dataset rows.' })
