@@ -22,6 +22,13 @@ import { loadAll } from '../common/loaders.js';
 const runsPageListsOnly = selectsOnly([['nodes'], ['edges', 'node']], RUN_LIST_FIELDS);
 const latestRunListsOnly = selectsOnly([[]], RUN_LIST_FIELDS);
 const columnsFor = (listsOnly: boolean): RunsPageArgs['columns'] => (listsOnly ? 'list' : 'all');
+/** The args of a first page without filters, one object per column set: the children loader serialises each once (`argsKeyOf`). */
+const FIRST_PAGE: Record<RunsPageArgs['columns'], RunsPageArgs> = {
+  list: Object.freeze({ after: null, status: null, columns: 'list' }),
+  all: Object.freeze({ after: null, status: null, columns: 'all' }),
+};
+const pageArgs = (after: RunsPageArgs['after'], status: RunsPageArgs['status'], columns: RunsPageArgs['columns']): RunsPageArgs =>
+  after === null && status === null ? FIRST_PAGE[columns] : { after, status, columns };
 
 const countRuns = (ctx: Context, experimentId: string, status: RunStatus[] | null): Promise<number> =>
   ctx.loaders.runCountByExperiment.load({ parentId: experimentId, args: status });
@@ -198,7 +205,7 @@ export class ExperimentRunsResolver {
     const columns = columnsFor(runsPageListsOnly(info));
     return pageOf(first, after, {
       keyset: createdAtKeyset,
-      fetch: (keyset, limit) => ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args: { after: keyset, status: statusFilter, columns }, limit }),
+      fetch: (keyset, limit) => ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args: pageArgs(keyset, statusFilter, columns), limit }),
       sortKey: createdAtSortKey,
       node: Run.fromPageRow,
       count: () => countRuns(ctx, experiment.row.id, statusFilter),
@@ -213,7 +220,7 @@ export class ExperimentRunsResolver {
   @FieldResolver(() => Run, { nullable: true, description: 'Its newest run.' })
   latestRun(@Root() experiment: Experiment, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Run | null> {
     // The newest run of an experiment is the first of its unfiltered runs.
-    const args = { after: null, status: null, columns: columnsFor(latestRunListsOnly(info)) };
+    const args = FIRST_PAGE[columnsFor(latestRunListsOnly(info))];
     return ctx.loaders.runsByExperiment.load({ parentId: experiment.row.id, args, limit: 1 }).then(([row]) => (row ? Run.fromPageRow(row) : null));
   }
 }
