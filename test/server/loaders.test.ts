@@ -70,8 +70,9 @@ describe('DataLoader batching', () => {
     expect(small.experiments.nodes).toHaveLength(20);
     expect(large.experiments.nodes).toHaveLength(100);
     expect(large.statements).toBe(small.statements);
-    // auth, page, count, runs pages, run counts, latest runs, experiments, models, prompt versions, prompts
-    expect(large.statements).toBeLessThanOrEqual(10);
+    // The key; the page of experiments and their count; run counts and pages of runs (latest runs
+    // among them, experiments primed by the page); models; prompt versions with their prompts.
+    expect(large.statements).toBe(7);
 
     const withRuns = large.experiments.nodes.filter((e) => e.runCount > 0);
     expect(withRuns).toHaveLength(80);
@@ -468,6 +469,26 @@ describe('each loader answers like an unbatched query, in key order, with an Err
   }
 
   const counted = async (query: Promise<{ n: number }[]>) => (await query)[0]!.n;
+
+  it('promptVersionById reads each version with its prompt in one statement and primes promptById with it', async () => {
+    const sql = lab.database.sql;
+    const versionIds = mine.promptVersionById;
+    const promptIds = [...new Set(await ids(sql`select prompt_id as id from prompt_versions where id = any(${versionIds}::uuid[])`))];
+    expect(promptIds.length).toBeGreaterThan(1);
+    const loaders = createLoaders(repos, project.projectId);
+    const before = lab.statements();
+    const versions = await loaders.promptVersionById.loadMany(versionIds);
+    const prompts = await loaders.promptById.loadMany(promptIds);
+    // The prompts came with the versions: no statement of their own.
+    expect(lab.statements() - before).toBe(1);
+    expect(versions.every((v) => !(v instanceof Error))).toBe(true);
+    expect(prompts).toEqual(await repos.prompts.byIds(project.projectId, promptIds).then((rows) => promptIds.map((id) => rows.find((r) => r.id === id))));
+    // A version of another project, asked of mine, primes nothing: its prompt is still NOT_FOUND here.
+    const [foreignPrompt] = await ids(sql`select prompt_id as id from prompt_versions where id = ${theirs.promptVersionById}`);
+    const fresh = createLoaders(repos, project.projectId);
+    expect(await fresh.promptVersionById.load(theirs.promptVersionById).catch((e: unknown) => e)).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await fresh.promptById.load(foreignPrompt!).catch((e: unknown) => e)).toMatchObject({ code: 'NOT_FOUND' });
+  });
 
   it('versionsByPrompt (pages, and the latest version as a page of 1), versionCountByPrompt', async () => {
     const sql = lab.database.sql;

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, max, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, lt, max, sql } from 'drizzle-orm';
 import { prompts, promptVersions, type PromptRow, type PromptVersionRow } from '../../db/schema.js';
 import { anyId, Repo } from '../../storage/postgres.js';
 import { eachParent, fieldsOf, parentId, parentPosition } from '../common/keyset.js';
@@ -38,6 +38,25 @@ export class PromptsRepo extends Repo {
         .where(and(eq(promptVersions.projectId, p('projectId')), anyId(promptVersions.id, 'ids')))
         .prepare('prompt_versions_by_ids'),
     ).execute({ projectId, ids });
+  }
+
+  /**
+   * Versions by id, each with its prompt, in one statement: a version is nearly always shown with
+   * its prompt's name, which would otherwise cost a statement (and a round trip) of its own.
+   */
+  async versionsWithPromptsByIds(projectId: string, ids: readonly string[]): Promise<{ version: PromptVersionRow; prompt: PromptRow }[]> {
+    const rows = await this.prepared('versionsWithPromptsByIds', () =>
+      this.db
+        .select({ ...getTableColumns(promptVersions), promptName: prompts.name, promptDescription: prompts.description, promptCreatedAt: prompts.createdAt })
+        .from(promptVersions)
+        .innerJoin(prompts, and(eq(prompts.id, promptVersions.promptId), eq(prompts.projectId, promptVersions.projectId)))
+        .where(and(eq(promptVersions.projectId, p('projectId')), anyId(promptVersions.id, 'ids')))
+        .prepare('prompt_versions_with_prompts_by_ids'),
+    ).execute({ projectId, ids });
+    return rows.map(({ promptName, promptDescription, promptCreatedAt, ...version }) => ({
+      version,
+      prompt: { id: version.promptId, projectId: version.projectId, name: promptName, description: promptDescription, createdAt: promptCreatedAt },
+    }));
   }
 
   /** Up to `limit` versions of each prompt, newest first, in one statement. */
