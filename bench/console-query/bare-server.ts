@@ -92,14 +92,13 @@ async function experimentsWithRuns(projectId: string, first: number) {
   const [models, versions] = await Promise.all([
     modelIds.length ? sql<{ id: string; name: string }[]>`select id, name from models where project_id = ${projectId} and id = any(${modelIds}::uuid[])` : [],
     versionIds.length
-      ? sql<{ id: string; version: number; prompt_id: string }[]>`
-          select id, version, prompt_id from prompt_versions where project_id = ${projectId} and id = any(${versionIds}::uuid[])`
+      ? sql<{ id: string; version: number; prompt_id: string; prompt_name: string }[]>`
+          select v.id, v.version, v.prompt_id, p.name as prompt_name
+          from prompt_versions v join prompts p on p.id = v.prompt_id and p.project_id = v.project_id
+          where v.project_id = ${projectId} and v.id = any(${versionIds}::uuid[])`
       : [],
   ]);
-  const promptIds = unique(versions.map((v) => v.prompt_id));
-  const prompts = promptIds.length
-    ? await sql<{ id: string; name: string }[]>`select id, name from prompts where project_id = ${projectId} and id = any(${promptIds}::uuid[])`
-    : [];
+  const prompts = versions.map((v) => ({ id: v.prompt_id, name: v.prompt_name }));
 
   const byId = <T extends { id: string }>(rows: readonly T[]) => new Map(rows.map((row) => [row.id, row]));
   const [modelById, versionById, promptById] = [byId(models), byId(versions), byId(prompts)];
