@@ -24,21 +24,3 @@ export class PageInfo {
   @Field(() => String, { nullable: true, description: 'Cursor of the last item; pass it as after for the next page.' })
   endCursor!: string | null;
 }
-
-/**
- * `build` run once per row object: a request's loaders hand out the same row for the same id, so
- * a page naming one model from a hundred runs builds one Model (and encodes its global ID once).
- * Only for types whose objects nothing changes after they are built; rows of another request are
- * other objects, so nothing is shared between requests.
- */
-export function oncePerRow<Row extends object, T>(build: (row: Row) => T): (row: Row) => T {
-  const built = new WeakMap<Row, T>();
-  return (row) => {
-    let value = built.get(row);
-    if (value === undefined) {
-      value = build(row);
-      built.set(row, value);
-    }
-    return value;
-  };
-}

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import type { ExperimentRow } from '../../db/schema.js';
 import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
-import { DateTime, Node, oncePerRow } from '../common/node.types.js';
+import { DateTime, Node } from '../common/node.types.js';
 
 @ObjectType('Experiment', { simpleResolvers: true, implements: Node, description: 'A question under study; its runs are the attempts to answer it.' })
 export class Experiment extends Node {
@@ -30,10 +30,7 @@ export class Experiment extends Node {
   @Field(() => DateTime, { description: 'When its name, description, hypothesis, tags or archived state last changed.' })
   updatedAt!: Date;
 
-  /** One object per row (oncePerRow): nothing changes an Experiment once built. */
-  static fromRow = oncePerRow(Experiment.build);
-
-  private static build(row: ExperimentRow): Experiment {
+  static fromRow(row: ExperimentRow): Experiment {
     return Object.assign(new Experiment(), {
       id: toGlobalId('Experiment', row.id),
       row,

@@ -2,7 +2,7 @@ import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ModelView } from './models.repo.js';
 import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
-import { DateTime, JSONScalar, Node, oncePerRow } from '../common/node.types.js';
+import { DateTime, JSONScalar, Node } from '../common/node.types.js';
 import { ProviderKind } from './provider-kind.js';
 
 export { ProviderKind };
@@ -55,10 +55,7 @@ export class Model extends Node {
   @Field(() => DateTime, { description: 'When it was created.' })
   createdAt!: Date;
 
-  /** One object per row (oncePerRow): nothing changes a Model once built. */
-  static fromRow = oncePerRow(Model.build);
-
-  private static build(row: ModelView): Model {
+  static fromRow(row: ModelView): Model {
     return Object.assign(new Model(), {
       id: toGlobalId('Model', row.id),
       row,

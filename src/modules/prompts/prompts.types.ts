@@ -2,7 +2,7 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import type { PromptRow, PromptVersionRow } from '../../db/schema.js';
 import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
-import { DateTime, Node, oncePerRow } from '../common/node.types.js';
+import { DateTime, Node } from '../common/node.types.js';
 
 @ObjectType('Prompt', { simpleResolvers: true, implements: Node, description: "A prompt's versions are immutable; templates use mustache syntax over the dataset row's input fields." })
 export class Prompt extends Node {
@@ -18,10 +18,7 @@ export class Prompt extends Node {
   @Field(() => DateTime, { description: 'When it was created.' })
   createdAt!: Date;
 
-  /** One object per row (oncePerRow): nothing changes a Prompt once built. */
-  static fromRow = oncePerRow(Prompt.build);
-
-  private static build(row: PromptRow): Prompt {
+  static fromRow(row: PromptRow): Prompt {
     return Object.assign(new Prompt(), {
       id: toGlobalId('Prompt', row.id),
       row,
@@ -52,10 +49,7 @@ export class PromptVersion extends Node {
   @Field(() => DateTime, { description: 'When it was created.' })
   createdAt!: Date;
 
-  /** One object per row (oncePerRow): nothing changes a PromptVersion once built. */
-  static fromRow = oncePerRow(PromptVersion.build);
-
-  private static build(row: PromptVersionRow): PromptVersion {
+  static fromRow(row: PromptVersionRow): PromptVersion {
     return Object.assign(new PromptVersion(), {
       id: toGlobalId('PromptVersion', row.id),
       row,

@@ -4,7 +4,7 @@ import { toGlobalId } from '../../common/global-id.js';
 import { connectionType } from '../common/connection.js';
 import type { RunEventJson } from './tasks.repo.js';
 import { enumObject } from '../common/enums.js';
-import { DateTime, JSONScalar, Node, oncePerRow } from '../common/node.types.js';
+import { DateTime, JSONScalar, Node } from '../common/node.types.js';
 import { MetricValue } from '../metrics/metric-value.types.js';
 
 export const RunStatus = enumObject(runStatusEnum.enumValues);
@@ -196,10 +196,7 @@ export class Run extends Node {
     return Run.fromRow(row as RunRow);
   }
 
-  /** One object per row (oncePerRow): a page's latest run is the first row of its runs page, so both are one Run. */
-  static fromRow = oncePerRow(Run.build);
-
-  private static build(row: RunRow): Run {
+  static fromRow(row: RunRow): Run {
     return Object.assign(new Run(), {
       id: toGlobalId('Run', row.id),
       row,
