@@ -76,6 +76,25 @@ describe('Loader (DataLoader with one promise per key)', () => {
     expect(batches).toEqual([['a'], ['b'], ['a', 'b']]);
   });
 
+  it('a key primed with an Error rejects with it, without a batch and without an unhandled rejection; a key asked already keeps its value', async () => {
+    const { loader, batches } = recordingLoader(['a']);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      loader.prime('gone', new Error('primed failure'));
+      await new Promise((resolve) => setImmediate(resolve));
+      await expect(loader.load('gone')).rejects.toThrow('primed failure');
+      const a = await loader.load('a');
+      loader.prime('a', { id: 'a', name: 'not this' });
+      expect(await loader.load('a')).toBe(a);
+      expect(batches).toEqual([['a']]);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('dispatches after the current task, so keys asked across awaits of one level share a batch', async () => {
     const batches: number[][] = [];
     const loader = new Loader<number, number>(async (keys) => {

@@ -11,16 +11,19 @@ export const afterCurrentTask = (dispatch: () => void) => setImmediate(dispatch)
  * A DataLoader that hands out one promise per key for the whole request, and one promise per key
  * and `build` for `loadAs`. DataLoader 2 answers each repeated key (a page naming four models from
  * a hundred runs) with a new promise that resolves to the cached one: two closures and three
- * microtasks per hit, where a promise already made costs a Map lookup. Values, batching, errors
- * and priming are DataLoader's; `clear`, `clearAll` and `prime` keep the two in step.
+ * microtasks per hit, where a promise already made costs a Map lookup. The promises here are the
+ * cache: DataLoader's own is off (`cache: false`), so a key is turned into its cache key once and
+ * kept in one Map, not two. Batching, scheduling and batch errors are DataLoader's (a failed batch
+ * clears its keys, so the next load asks again); `prime`, `clear` and `clearAll` work on this cache
+ * as DataLoader's do on its own.
  */
 export class Loader<K, V, C = K> extends DataLoader<K, V, C> {
   private readonly promises = new Map<C | K, Promise<V>>();
   private readonly built = new Map<(value: V) => unknown, Map<C | K, Promise<unknown>>>();
   private readonly keyOf: (key: K) => C | K;
 
-  constructor(batch: DataLoader.BatchLoadFn<K, V>, options: DataLoader.Options<K, V, C> = {}) {
-    super(batch, { ...options, batchScheduleFn: options.batchScheduleFn ?? afterCurrentTask });
+  constructor(batch: DataLoader.BatchLoadFn<K, V>, options: Omit<DataLoader.Options<K, V, C>, 'cache' | 'cacheMap'> = {}) {
+    super(batch, { ...options, cache: false, batchScheduleFn: options.batchScheduleFn ?? afterCurrentTask });
     this.keyOf = options.cacheKeyFn ?? ((key) => key);
   }
 
@@ -47,24 +50,33 @@ export class Loader<K, V, C = K> extends DataLoader<K, V, C> {
     return promise;
   }
 
+  /** As DataLoader's: a key already asked keeps its value; an Error primes a rejection. A primed key is answered without a batch. */
   override prime(key: K, value: V | PromiseLike<V> | Error): this {
     const cacheKey = this.keyOf(key);
-    // A primed row is answered at once, without the batch DataLoader schedules even for cache hits.
-    if (!this.promises.has(cacheKey) && !(value instanceof Error)) this.promises.set(cacheKey, Promise.resolve(value));
-    return super.prime(key, value);
+    if (!this.promises.has(cacheKey)) {
+      let promise: Promise<V>;
+      if (value instanceof Error) {
+        promise = Promise.reject(value);
+        promise.catch(() => {}); // primed on purpose: not an unhandled rejection
+      } else {
+        promise = Promise.resolve(value);
+      }
+      this.promises.set(cacheKey, promise);
+    }
+    return this;
   }
 
   override clear(key: K): this {
     const cacheKey = this.keyOf(key);
     this.promises.delete(cacheKey);
     for (const promises of this.built.values()) promises.delete(cacheKey);
-    return super.clear(key);
+    return this;
   }
 
   override clearAll(): this {
     this.promises.clear();
     this.built.clear();
-    return super.clearAll();
+    return this;
   }
 }
 
