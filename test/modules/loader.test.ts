@@ -50,6 +50,10 @@ describe('Loader (DataLoader with one promise per key)', () => {
     await expect(loader.load('x')).rejects.toThrow('no row x');
     await expect(loader.load('x')).rejects.toThrow('no row x');
     await expect(loadAll(loader, ['a', 'x'], (row) => row.id)).rejects.toThrow('no row x');
+    // One key: a list of one, or its Error; no key: an empty list.
+    expect(await loadAll(loader, ['a'], (row) => row.id)).toEqual(['a']);
+    await expect(loadAll(loader, ['x'], (row) => row.id)).rejects.toThrow('no row x');
+    expect(await loadAll(loader, [], (row) => row.id)).toEqual([]);
     await new Promise((resolve) => setImmediate(resolve));
     expect(batches).toEqual([['x'], ['a']]);
   });

@@ -116,5 +116,9 @@ export function rowsById<Row extends { id: string }>(
  * that fails on any missing key does not need.
  */
 export function loadAll<K, V, T>(loader: Loader<K, V, unknown>, keys: readonly K[], build: (value: V) => T): Promise<T[]> {
+  // One key (a run of one model): a list of its value, without Promise.all's array, element functions and second promise.
+  if (keys.length === 1) return loader.loadAs(keys[0]!, build).then(listOfOne);
   return Promise.all(keys.map((key) => loader.loadAs(key, build)));
 }
+
+const listOfOne = <T>(value: T): T[] => [value];
