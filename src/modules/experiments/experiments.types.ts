@@ -31,17 +31,17 @@ export class Experiment extends Node {
   updatedAt!: Date;
 
   static fromRow(row: ExperimentRow): Experiment {
-    const node = new Experiment();
-    node.id = toGlobalId('Experiment', row.id);
-    node.row = row;
-    node.name = row.name;
-    node.description = row.description;
-    node.hypothesis = row.hypothesis;
-    node.tags = row.tags;
-    node.archived = row.archivedAt !== null;
-    node.createdAt = row.createdAt;
-    node.updatedAt = row.updatedAt;
-    return node;
+    return Object.assign(new Experiment(), {
+      id: toGlobalId('Experiment', row.id),
+      row,
+      name: row.name,
+      description: row.description,
+      hypothesis: row.hypothesis,
+      tags: row.tags,
+      archived: row.archivedAt !== null,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    });
   }
 }
 

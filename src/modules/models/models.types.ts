@@ -56,21 +56,21 @@ export class Model extends Node {
   createdAt!: Date;
 
   static fromRow(row: ModelView): Model {
-    const node = new Model();
-    node.id = toGlobalId('Model', row.id);
-    node.row = row;
-    node.name = row.name;
-    node.provider = row.provider;
-    node.modelName = row.modelName;
-    node.baseUrl = row.baseUrl;
-    node.hasApiKey = row.hasApiKey;
-    node.parameters = row.parameters;
-    node.inputCostPerMTok = row.inputCostPerMTok;
-    node.outputCostPerMTok = row.outputCostPerMTok;
-    node.maxConcurrency = row.maxConcurrency;
-    node.requestsPerMinute = row.requestsPerMinute;
-    node.createdAt = row.createdAt;
-    return node;
+    return Object.assign(new Model(), {
+      id: toGlobalId('Model', row.id),
+      row,
+      name: row.name,
+      provider: row.provider,
+      modelName: row.modelName,
+      baseUrl: row.baseUrl,
+      hasApiKey: row.hasApiKey,
+      parameters: row.parameters,
+      inputCostPerMTok: row.inputCostPerMTok,
+      outputCostPerMTok: row.outputCostPerMTok,
+      maxConcurrency: row.maxConcurrency,
+      requestsPerMinute: row.requestsPerMinute,
+      createdAt: row.createdAt,
+    });
   }
 }
 

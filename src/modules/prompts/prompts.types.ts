@@ -19,13 +19,13 @@ export class Prompt extends Node {
   createdAt!: Date;
 
   static fromRow(row: PromptRow): Prompt {
-    const node = new Prompt();
-    node.id = toGlobalId('Prompt', row.id);
-    node.row = row;
-    node.name = row.name;
-    node.description = row.description;
-    node.createdAt = row.createdAt;
-    return node;
+    return Object.assign(new Prompt(), {
+      id: toGlobalId('Prompt', row.id),
+      row,
+      name: row.name,
+      description: row.description,
+      createdAt: row.createdAt,
+    });
   }
 }
 
@@ -50,15 +50,15 @@ export class PromptVersion extends Node {
   createdAt!: Date;
 
   static fromRow(row: PromptVersionRow): PromptVersion {
-    const node = new PromptVersion();
-    node.id = toGlobalId('PromptVersion', row.id);
-    node.row = row;
-    node.version = row.version;
-    node.system = row.system;
-    node.template = row.template;
-    node.variables = row.variables;
-    node.createdAt = row.createdAt;
-    return node;
+    return Object.assign(new PromptVersion(), {
+      id: toGlobalId('PromptVersion', row.id),
+      row,
+      version: row.version,
+      system: row.system,
+      template: row.template,
+      variables: row.variables,
+      createdAt: row.createdAt,
+    });
   }
 }
 

@@ -197,16 +197,16 @@ export class Run extends Node {
   }
 
   static fromRow(row: RunRow): Run {
-    const node = new Run();
-    node.id = toGlobalId('Run', row.id);
-    node.row = row;
-    node.status = row.status;
-    node.repetitions = row.repetitions;
-    node.error = row.error;
-    node.createdAt = row.createdAt;
-    node.startedAt = row.startedAt;
-    node.finishedAt = row.finishedAt;
-    return node;
+    return Object.assign(new Run(), {
+      id: toGlobalId('Run', row.id),
+      row,
+      status: row.status,
+      repetitions: row.repetitions,
+      error: row.error,
+      createdAt: row.createdAt,
+      startedAt: row.startedAt,
+      finishedAt: row.finishedAt,
+    });
   }
 }
 
@@ -270,20 +270,20 @@ export class Task extends Node {
   finishedAt!: Date | null;
 
   static fromRow(row: TaskRow): Task {
-    const node = new Task();
-    node.id = toGlobalId('Task', row.id);
-    node.row = row;
-    node.rowIndex = row.rowIndex;
-    node.repetition = row.repetition;
-    node.status = row.status;
-    node.attempts = row.attempts;
-    node.renderedPrompt = row.renderedPrompt;
-    node.output = row.output;
-    node.error = row.error;
-    node.latencyMs = row.latencyMs;
-    node.startedAt = row.startedAt;
-    node.finishedAt = row.finishedAt;
-    return node;
+    return Object.assign(new Task(), {
+      id: toGlobalId('Task', row.id),
+      row,
+      rowIndex: row.rowIndex,
+      repetition: row.repetition,
+      status: row.status,
+      attempts: row.attempts,
+      renderedPrompt: row.renderedPrompt,
+      output: row.output,
+      error: row.error,
+      latencyMs: row.latencyMs,
+      startedAt: row.startedAt,
+      finishedAt: row.finishedAt,
+    });
   }
 }
 
